@@ -1,0 +1,157 @@
+# handwritten — one Makefile for everything. `make help` lists the targets.
+#
+# Layout of the build (all out of source, under build/):
+#   build/obj/...        object files, mirroring the source tree
+#   build/libhw.a        the library: every src/**/*.cpp
+#   build/bin/NN-name    one executable per chapter (chapters/NN-name/main.cpp)
+#   build/bin/tests      the doctest runner (every tests/*.cpp)
+#   build/bin/bench      the Google Benchmark runner (every bench/*.cpp)
+# `make sanitize` uses build-san/ with the same layout.
+
+CXX      ?= g++
+BUILD    ?= build
+# No -march=native: one binary must run on any x86-64. SIMD kernels get their own
+# target flags per file (see the *_avx2 / *_avx512 rules below) and are picked at run time.
+OPT      ?= -O3 -DNDEBUG
+CXXFLAGS ?= $(OPT)
+CXXFLAGS += -std=c++20 -Wall -Wextra -fopenmp -Iinclude -MMD -MP
+LDFLAGS  += -fopenmp
+AVX2_FLAGS   := -mavx2 -mfma
+AVX512_FLAGS := -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma -mavx2
+
+LIB_SRCS     := $(shell find src -name '*.cpp' | sort)
+CHAPTER_DIRS := $(sort $(patsubst %/main.cpp,%,$(wildcard chapters/*/main.cpp)))
+CHAPTER_BINS := $(patsubst chapters/%,$(BUILD)/bin/%,$(CHAPTER_DIRS))
+TEST_SRCS    := $(sort $(wildcard tests/*.cpp))
+BENCH_SRCS   := $(sort $(wildcard bench/*.cpp))
+
+LIB_OBJS   := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(LIB_SRCS))
+TEST_OBJS  := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(TEST_SRCS))
+BENCH_OBJS := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(BENCH_SRCS))
+
+# The chapter that `make run` trains (the main job) and its default flags.
+RUN_CHAPTER ?= $(lastword $(CHAPTER_DIRS))
+RUN_ARGS    ?=
+
+# Baselines for the benchmark only (never linked into the library): OpenBLAS and BLIS
+# when their Debian -dev packages are present.
+ML := /usr/lib/x86_64-linux-gnu
+ifneq ($(wildcard /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h),)
+  BENCH_CXXFLAGS += -DHW_HAVE_OPENBLAS -I/usr/include/x86_64-linux-gnu/openblas-pthread
+  BENCH_LIBS     += -L$(ML)/openblas-pthread -Wl,-rpath,$(ML)/openblas-pthread -lopenblas
+endif
+ifneq ($(wildcard /usr/include/x86_64-linux-gnu/blis-openmp/blis.h),)
+  BENCH_CXXFLAGS += -DHW_HAVE_BLIS -I/usr/include/x86_64-linux-gnu/blis-openmp
+  BENCH_LIBS     += -L$(ML)/blis-openmp -Wl,-rpath,$(ML)/blis-openmp -lblis
+endif
+BENCH_ARGS ?=
+
+.PHONY: all test sanitize run data data-fashion bench bench-smoke bench-plot clean help deps-test deps-bench student
+
+all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests
+
+help:
+	@echo "handwritten — targets:"
+	@echo "  make               build the library, every chapter binary and the test runner into $(BUILD)/"
+	@echo "  make test          build and run every doctest suite (installs doctest-dev if missing)"
+	@echo "  make sanitize      build and run the tests under AddressSanitizer + UBSan (build-san/)"
+	@echo "  make run           the main job: fetch MNIST if needed, build, train and evaluate"
+	@echo "                     ($(RUN_CHAPTER); pass flags with RUN_ARGS='--epochs 1')"
+	@echo "  make data          fetch MNIST into data/mnist/ and verify SHA-256 (no-op when present)"
+	@echo "  make data-fashion  install Fashion-MNIST (Debian dataset-fashion-mnist) into data/fashion/"
+	@echo "  make bench         run the Google Benchmark GEMM suite (BENCH_ARGS='--benchmark_filter=...')"
+	@echo "  make bench-smoke   a few-second pass of the benchmark so it cannot rot (CI runs it)"
+	@echo "  make bench-plot    turn $(BUILD)/bench.json into $(BUILD)/bench.svg (GFLOP/s vs n)"
+	@echo "  make student       write the student version (solutions stripped) into $(BUILD)/student/"
+	@echo "  make clean         remove $(BUILD)/ and build-san/"
+	@echo "Chapter binaries: $(notdir $(CHAPTER_BINS))"
+
+# ---------------------------------------------------------------- compile rules
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(EXTRA_FLAGS) -c $< -o $@
+
+# Files whose name ends in _avx2 / _avx512 hold SIMD kernels: only they get the ISA flags,
+# and only code the dispatcher has checked with __builtin_cpu_supports ever calls them.
+$(BUILD)/obj/%_avx2.o: %_avx2.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(AVX2_FLAGS) -c $< -o $@
+$(BUILD)/obj/%_avx512.o: %_avx512.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(AVX512_FLAGS) -c $< -o $@
+
+$(BUILD)/libhw.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/obj/chapters/%/main.o $(BUILD)/libhw.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $< $(BUILD)/libhw.a -o $@ $(LDFLAGS)
+
+$(BUILD)/bin/tests: $(TEST_OBJS) $(BUILD)/libhw.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(TEST_OBJS) $(BUILD)/libhw.a -o $@ $(LDFLAGS)
+
+$(TEST_OBJS): | deps-test
+
+$(BUILD)/obj/bench/%.o: bench/%.cpp | deps-bench
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(BENCH_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/bin/bench: $(BENCH_OBJS) $(BUILD)/libhw.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(BENCH_OBJS) $(BUILD)/libhw.a -o $@ $(LDFLAGS) -lbenchmark -lpthread $(BENCH_LIBS)
+
+# ---------------------------------------------------------------- dependencies
+# doctest and Google Benchmark come from Debian; install them when missing.
+# $(call need,HEADER,PACKAGE): install PACKAGE with apt-get when HEADER is missing, as root
+# or through sudo; otherwise stop and print the command to run.
+define need
+	@if [ ! -f $(1) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
+	  else echo "error: $(1) is missing. Install it with: apt-get install -y $(2)" >&2; exit 1; fi; \
+	  echo "== $(1) missing: installing $(2)"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(2) >/dev/null \
+	    || { echo "error: could not install $(2). Run: apt-get install -y $(2)" >&2; exit 1; }; \
+	fi
+endef
+deps-test:
+	$(call need,/usr/include/doctest/doctest.h,doctest-dev)
+deps-bench:
+	$(call need,/usr/include/benchmark/benchmark.h,libbenchmark-dev)
+
+# ---------------------------------------------------------------- main targets
+test: $(BUILD)/bin/tests
+	$(BUILD)/bin/tests $(TEST_ARGS)
+
+sanitize:
+	$(MAKE) BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	        LDFLAGS="-fsanitize=address,undefined" build-san/bin/tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/bin/tests $(TEST_ARGS)
+
+run: data $(BUILD)/bin/$(notdir $(RUN_CHAPTER))
+	$(BUILD)/bin/$(notdir $(RUN_CHAPTER)) $(RUN_ARGS)
+
+data:
+	@bash data/fetch_mnist.sh data/mnist
+
+data-fashion:
+	@bash data/fetch_fashion.sh data/fashion
+
+bench: $(BUILD)/bin/bench
+	$(BUILD)/bin/bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
+
+bench-smoke: $(BUILD)/bin/bench
+	$(BUILD)/bin/bench --benchmark_min_time=0.01 --benchmark_filter='n:64/|n:128/' $(BENCH_ARGS)
+
+bench-plot:
+	python3 bench/plot_bench.py $(BUILD)/bench.json $(BUILD)/bench.svg
+
+student:
+	@bash tests/make_student.sh $(BUILD)/student
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
