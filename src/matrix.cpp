@@ -151,9 +151,11 @@ Matrix& Matrix::hadamard_inplace(const Matrix& other) {
 void Matrix::matvec(const float* x, float* y) const {
     // Row-major: each output is a dot product of one contiguous row with x.
     for (std::size_t r = 0; r < rows_; ++r) {
-        const float* a = row(r);
         float acc = 0.0f;
+        // BEGIN SOLUTION
+        const float* a = row(r);
         for (std::size_t c = 0; c < cols_; ++c) acc += a[c] * x[c];
+        // END SOLUTION
         y[r] = acc;
     }
 }
