@@ -89,13 +89,15 @@ Cli::Option* Cli::find(const std::string& name) {
 std::string Cli::usage() const {
     std::ostringstream os;
     os << "Usage: " << program_ << " [options]\n" << summary_ << "\n\nOptions:\n";
+    auto line = [&os](const std::string& left, const std::string& help) {
+        os << left << std::string(left.size() < 28 ? 28 - left.size() : 1, ' ') << help;
+    };
     for (const auto& o : options_) {
-        std::string left = "  " + o.name + (o.takes_value ? " " + o.value_hint : "");
-        os << left << std::string(left.size() < 28 ? 28 - left.size() : 1, ' ') << o.help;
+        line("  " + o.name + (o.takes_value ? " " + o.value_hint : ""), o.help);
         if (o.takes_value && !o.default_text.empty()) os << " (default: " << o.default_text << ")";
         os << "\n";
     }
-    os << "  --help, -h                  show this help and exit\n";
+    line("  --help, -h", "show this help and exit\n");
     if (!epilog_.empty()) os << "\n" << epilog_ << "\n";
     return os.str();
 }
