@@ -1,4 +1,7 @@
 // json.hpp — a tiny JSON writer for --metrics files (no parser: we only ever write JSON).
+// Objects are written one member per line, arrays on one line, so a metrics file reads well
+// in a terminal and diffs well. Misuse (a value where a key is due, unbalanced end_*) throws
+// std::logic_error.
 //
 //   hw::JsonWriter j;
 //   j.begin_object();
@@ -35,7 +38,8 @@ public:
 private:
     void separator();
     std::string out_;
-    std::vector<bool> first_;  // one entry per open container: no element written yet
+    std::vector<bool> first_;      // one entry per open container: no element written yet
+    std::vector<bool> is_object_;  // one entry per open container: object (true) or array
     bool after_key_ = false;
 };
 
