@@ -1,31 +1,58 @@
-// Placeholder dispatcher: until the GEMM chapters land, sgemm() is the plain triple loop.
+// sgemm.cpp — hw::sgemm, the dispatcher everyone calls ("auto" in tables and benchmarks).
+//
+// It picks the best micro-kernel this CPU can run (AVX-512 > AVX2 > portable, checked once
+// with __builtin_cpu_supports), and the thread count from set_gemm_threads() or
+// OMP_NUM_THREADS, staying on the calling thread for small products (below
+// kSgemmThreadingMinFlops) and when already inside an OpenMP parallel region.
 #include <omp.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "handwritten/gemm.hpp"
+#include "handwritten/gemm_kernels.hpp"
+#include "microkernel.hpp"
 
 namespace hw {
 
 namespace {
-int g_threads = 0;  // 0: not set, use OpenMP's default
+
+int g_threads = 0;  // 0: not set, use OpenMP's default (OMP_NUM_THREADS or all cores)
+
+const detail::MicroKernel& pick_microkernel() {
+    static const detail::MicroKernel* chosen = [] {
+        const char* force = std::getenv("HW_SGEMM_KERNEL");
+        if (force && std::strcmp(force, "portable") == 0) return &detail::kPortableKernel;
+        if (force && std::strcmp(force, "avx2") == 0 && detail::cpu_has_avx2_fma())
+            return &detail::kAvx2Kernel;
+        if (detail::cpu_has_avx512() && !(force && std::strcmp(force, "avx2") == 0))
+            return &detail::kAvx512Kernel;
+        if (detail::cpu_has_avx2_fma()) return &detail::kAvx2Kernel;
+        return &detail::kPortableKernel;
+    }();
+    return *chosen;
 }
+
+}  // namespace
 
 void set_gemm_threads(int threads) { g_threads = threads > 0 ? threads : 0; }
 int gemm_threads() { return g_threads > 0 ? g_threads : omp_get_max_threads(); }
 
+std::string sgemm_microkernel_name() { return pick_microkernel().name; }
+
+void gemm_threaded(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
+                   const float* B, int ldb, float beta, float* C, int ldc) {
+    detail::loop_nest_parallel(pick_microkernel(), gemm_threads(), op_a, op_b, m, n, k, alpha, A,
+                               lda, B, ldb, beta, C, ldc);
+}
+
 void sgemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
-    for (int i = 0; i < m; ++i)
-        for (int j = 0; j < n; ++j) {
-            float acc = 0.0f;
-            for (int p = 0; p < k; ++p) {
-                const float a = op_a == Op::N ? A[i * lda + p] : A[p * lda + i];
-                const float b = op_b == Op::N ? B[p * ldb + j] : B[j * ldb + p];
-                acc += a * b;
-            }
-            C[i * ldc + j] = alpha * acc + (beta == 0.0f ? 0.0f : beta * C[i * ldc + j]);
-        }
+    int threads = gemm_threads();
+    if (2.0 * m * n * k < kSgemmThreadingMinFlops || omp_in_parallel()) threads = 1;
+    detail::loop_nest_parallel(pick_microkernel(), threads, op_a, op_b, m, n, k, alpha, A, lda, B,
+                               ldb, beta, C, ldc);
 }
 
 void matmul(const Matrix& A, Op op_a, const Matrix& B, Op op_b, Matrix& C, float alpha,
@@ -39,8 +66,11 @@ void matmul(const Matrix& A, Op op_a, const Matrix& B, Op op_b, Matrix& C, float
         if (beta != 0.0f) throw std::invalid_argument("matmul: C has the wrong shape");
         C = Matrix(m, n);
     }
-    sgemm(op_a, op_b, m, n, k, alpha, A.data(), static_cast<int>(A.cols()), B.data(),
-          static_cast<int>(B.cols()), beta, C.data(), n);
+    // Empty matrices have no storage; any leading dimension ≥ 1 is fine for them.
+    const int lda = A.cols() ? static_cast<int>(A.cols()) : 1;
+    const int ldb = B.cols() ? static_cast<int>(B.cols()) : 1;
+    sgemm(op_a, op_b, m, n, k, alpha, A.data(), lda, B.data(), ldb, beta, C.data(),
+          n ? n : 1);
 }
 
 Matrix matmul(const Matrix& A, const Matrix& B) {

@@ -1,0 +1,79 @@
+// gemm_avx2.cpp — step 4a: a 6×16 AVX2+FMA micro-kernel in the same loop nest.
+//
+// Compiled with -mavx2 -mfma (the Makefile's *_avx2.cpp rule); only called after the
+// dispatcher has checked __builtin_cpu_supports("avx2") and ("fma").
+//
+// Register arithmetic (16 ymm registers of 8 floats):
+//   C tile 6×16 = 6 rows × 2 ymm = 12 accumulators
+//   + 2 ymm for the current row of the B sliver (16 floats) + 1 for a broadcast A value = 15.
+// Per k step: 2 loads of B, 6 broadcasts of A, 12 FMAs. An FMA has 4-cycle latency and two
+// issue per cycle, so 4 × 2 = 8 independent accumulators are the minimum to keep both FMA
+// pipes busy; 12 give slack. Each B value is reused 6 times and each A value 16 times
+// (arithmetic intensity of the kernel: 12 FMAs per 8 loads).
+#include <immintrin.h>
+
+#include "microkernel.hpp"
+#include "pack.hpp"
+
+namespace hw::detail {
+namespace {
+
+constexpr int kMR = 6, kNR = 16;
+
+void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C,
+                 int ldc, float alpha, float beta, int m_eff, int n_eff) {
+    __m256 acc[kMR][2];
+#pragma GCC unroll 16
+    for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+
+#pragma GCC unroll 4
+    for (int p = 0; p < kc; ++p) {
+        _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * kNR), _MM_HINT_T0);
+        const __m256 b0 = _mm256_load_ps(Bp), b1 = _mm256_load_ps(Bp + 8);
+#pragma GCC unroll 16
+        for (int r = 0; r < kMR; ++r) {
+            const __m256 a = _mm256_broadcast_ss(Ap + r);
+            acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+        }
+        Ap += kMR;
+        Bp += kNR;
+    }
+
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    if (m_eff == kMR && n_eff == kNR) {
+#pragma GCC unroll 16
+        for (int r = 0; r < kMR; ++r) {
+            float* c = C + long(r) * ldc;
+            __m256 x0 = _mm256_mul_ps(acc[r][0], va), x1 = _mm256_mul_ps(acc[r][1], va);
+            if (beta != 0.0f) {  // beta == 0: C is not read
+                x0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), x0);
+                x1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), x1);
+            }
+            _mm256_storeu_ps(c, x0);
+            _mm256_storeu_ps(c + 8, x1);
+        }
+        return;
+    }
+    // Edge tile: spill the registers, then copy the valid m_eff×n_eff part with scalars.
+    alignas(32) float tile[kMR][kNR];
+    for (int r = 0; r < kMR; ++r) {
+        _mm256_store_ps(tile[r], acc[r][0]);
+        _mm256_store_ps(tile[r] + 8, acc[r][1]);
+    }
+    for (int r = 0; r < m_eff; ++r) {
+        float* c = C + long(r) * ldc;
+        for (int j = 0; j < n_eff; ++j)
+            c[j] = beta == 0.0f ? alpha * tile[r][j] : alpha * tile[r][j] + beta * c[j];
+    }
+}
+
+}  // namespace
+
+// KC = 384: the A sliver (6·384·4 = 9 KiB) and two B slivers (2·16·384·4 = 48 KiB... streamed)
+// — see chapter 06 for the arithmetic. MC·KC·4 = 144·384·4 = 216 KiB, NC·KC·4 = 512·384·4
+// = 768 KiB: the packed B block fits the 1 MiB L2.
+const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, 144, 384, 512,
+                                 avx2_kernel, pack_a<kMR>, pack_b<kNR>};
+
+}  // namespace hw::detail

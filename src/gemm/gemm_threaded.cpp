@@ -1,0 +1,55 @@
+// gemm_threaded.cpp — step 5: the loop nest on several cores with OpenMP.
+//
+// The simplest split that scales: cut C into one slab per thread and let each thread run the
+// whole serial loop nest (gemm_packed.cpp) on its slab, with its own packing buffers
+// (thread_local). No barriers, no shared writes: slabs of C are disjoint.
+//
+//   n ≥ m: split the columns (the jc dimension) in whole NR-wide slivers. Each thread packs
+//          only its own columns of B, and packs all of A (the duplicated work is m·k copies
+//          against m·(n/T)·k FMAs).
+//   n < m: split the rows (the ic dimension) in whole MR-tall slivers; B is packed by each.
+//
+// Each slab is a big contiguous share (for n = 1024 on 2 threads: 512 columns each), so both
+// cores run the same well-tuned serial code on L2-sized blocks of their own — on this 2-core
+// machine each core has a private 1 MiB L2 and the B block of each thread lives there.
+#include <omp.h>
+
+#include <algorithm>
+
+#include "common.hpp"
+#include "handwritten/gemm_kernels.hpp"
+#include "microkernel.hpp"
+
+namespace hw::detail {
+
+void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
+                        int k, float alpha, const float* A, int lda, const float* B, int ldb,
+                        float beta, float* C, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    const bool split_n = n >= m;
+    const int unit = split_n ? uk.nr : uk.mr;
+    const int units = ceil_div(split_n ? n : m, unit);
+    const int T = std::min(threads, units);
+    if (T <= 1 || k <= 0 || alpha == 0.0f) {
+        loop_nest(uk, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+#pragma omp parallel num_threads(T)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const int lo = int(long(units) * t / nt) * unit;
+        const int hi = std::min(split_n ? n : m, int(long(units) * (t + 1) / nt) * unit);
+        if (hi > lo) {
+            if (split_n) {  // columns [lo, hi) of op(B) and C
+                const float* Bt = op_b == Op::N ? B + lo : B + long(lo) * ldb;
+                loop_nest(uk, op_a, op_b, m, hi - lo, k, alpha, A, lda, Bt, ldb, beta, C + lo, ldc);
+            } else {  // rows [lo, hi) of op(A) and C
+                const float* At = op_a == Op::N ? A + long(lo) * lda : A + lo;
+                loop_nest(uk, op_a, op_b, hi - lo, n, k, alpha, At, lda, B, ldb, beta,
+                          C + long(lo) * ldc, ldc);
+            }
+        }
+    }
+}
+
+}  // namespace hw::detail

@@ -1,0 +1,89 @@
+// microkernel.hpp — what the packed loop nest needs from an instruction set (internal).
+//
+// A micro-kernel computes one MR×NR tile of C from a packed MR×kc sliver of A and a packed
+// kc×NR sliver of B, keeping the whole tile in registers for the kc rank-1 updates:
+//
+//     C[0:m_eff, 0:n_eff] = alpha · Ap · Bp + beta · C        (beta == 0: C is not read)
+//
+// Packed layouts (zero-padded up to MR / NR, so the kernel never branches on edges inside
+// its k loop):
+//     Ap: for p in [0,kc): MR floats  op(A)[i0 + r, p0 + p],  r = 0..MR-1
+//     Bp: for p in [0,kc): NR floats  op(B)[p0 + p, j0 + c],  c = 0..NR-1
+// The pack functions write ceil(mc/MR) (resp. ceil(nc/NR)) such slivers back to back; they
+// absorb the transpose flags, so the kernel only ever sees one layout.
+//
+// Each instruction set provides one `MicroKernel` descriptor (plain data, no code runs to build
+// it), defined in a file compiled with that instruction set's flags. The loop nest in
+// gemm_packed.cpp (serial) and gemm_threaded.cpp (OpenMP) calls through these pointers: one
+// call per MR×NR×kc tile, thousands of FMAs, so the indirect call costs nothing measurable.
+#pragma once
+#include "handwritten/gemm.hpp"
+
+namespace hw::detail {
+
+using MicroKernelFn = void (*)(int kc, const float* Ap, const float* Bp, float* C, int ldc,
+                               float alpha, float beta, int m_eff, int n_eff);
+using PackAFn = void (*)(Op op, const float* A, int lda, int i0, int p0, int mc, int kc,
+                         float* dst);
+using PackBFn = void (*)(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc,
+                         float* dst);
+
+struct MicroKernel {
+    const char* name;  // "avx512-12x32", ...
+    int mr, nr;        // register tile
+    int mc, kc, nc;    // cache blocking (see the chapter 05 text for the arithmetic)
+    MicroKernelFn kernel;
+    PackAFn pack_a;
+    PackBFn pack_b;
+};
+
+extern const MicroKernel kPortableKernel;  // gemm_packed.cpp, plain C++
+extern const MicroKernel kAvx2Kernel;      // gemm_avx2.cpp, AVX2 + FMA
+extern const MicroKernel kAvx512Kernel;    // gemm_avx512.cpp, AVX-512F
+
+bool cpu_has_avx2_fma();
+bool cpu_has_avx512();
+
+// The serial Goto/BLIS loop nest (gemm_packed.cpp) and its OpenMP version (gemm_threaded.cpp).
+void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
+               const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
+                        int k, float alpha, const float* A, int lda, const float* B, int ldb,
+                        float beta, float* C, int ldc);
+
+// A growable 64-byte-aligned scratch buffer; one per thread (thread_local) keeps sgemm
+// reentrant without allocating on every call.
+class PackBuffer {
+public:
+    PackBuffer() = default;
+    PackBuffer(const PackBuffer&) = delete;
+    PackBuffer& operator=(const PackBuffer&) = delete;
+    ~PackBuffer();
+    float* get(long count);  // at least `count` floats, contents unspecified
+
+private:
+    float* data_ = nullptr;
+    long size_ = 0;
+};
+
+}  // namespace hw::detail
+
+namespace hw::detail {
+
+// The two innermost loops of the nest (the "macro-kernel"): all MR×NR tiles of one mc×nc block
+// of C, from a packed mc×kc block of A and a packed kc×nc block of B. ir is the outer loop so
+// one MR×kc sliver of A stays in L1 while the kc×NR slivers of B stream past it from L2.
+inline void macro_kernel(const MicroKernel& uk, int mc, int nc, int kc, float alpha, float beta,
+                         const float* Ap, const float* Bp, float* C, int ldc) {
+    const int MR = uk.mr, NR = uk.nr;
+    for (int ir = 0; ir < mc; ir += MR) {
+        const int mr = mc - ir < MR ? mc - ir : MR;
+        const float* a = Ap + long(ir) * kc;
+        for (int jr = 0; jr < nc; jr += NR) {
+            const int nr = nc - jr < NR ? nc - jr : NR;
+            uk.kernel(kc, a, Bp + long(jr) * kc, C + long(ir) * ldc + jr, ldc, alpha, beta, mr, nr);
+        }
+    }
+}
+
+}  // namespace hw::detail

@@ -1,0 +1,76 @@
+// test_07_threads.cpp — chapter 07 (threads): gemm_threaded and hw::sgemm with 1 and 2 threads,
+// slabs split both ways, calls from several threads at once, and the Matrix wrapper.
+#include <omp.h>
+
+#include "gemm_check.hpp"
+#include "handwritten/matrix.hpp"
+
+using gemm_test::Case;
+using hw::Op;
+
+namespace {
+struct ThreadsGuard {  // restores the default thread count after a test
+    ~ThreadsGuard() { hw::set_gemm_threads(0); }
+};
+}  // namespace
+
+TEST_SUITE("07-threads") {
+    TEST_CASE("threaded and auto with 1 and 2 threads") {
+        ThreadsGuard guard;
+        for (int t : {1, 2}) {
+            hw::set_gemm_threads(t);
+            CHECK(hw::gemm_threads() == t);
+            for (const char* name : {"threaded", "auto"}) {
+                const auto* k = hw::find_gemm_kernel(name);
+                gemm_test::check_small_sweep(name, k->fn);
+                // n ≥ m splits columns, n < m splits rows; both above the threading threshold
+                gemm_test::check_case(name, k->fn, Case{Op::N, Op::N, 100, 333, 97, 1.0f, 0.0f, 1});
+                gemm_test::check_case(name, k->fn, Case{Op::T, Op::N, 401, 61, 120, 0.5f, 1.0f, 0});
+                gemm_test::check_case(name, k->fn, Case{Op::N, Op::T, 128, 256, 784, 1.0f, 0.0f, 0});
+                gemm_test::check_case(name, k->fn, Case{Op::T, Op::T, 35, 40, 700, -2.0f, 0.25f, 2});
+            }
+        }
+        gemm_test::check_large("auto", hw::sgemm);
+    }
+
+    TEST_CASE("set_gemm_threads(0) restores the OpenMP default") {
+        hw::set_gemm_threads(3);
+        CHECK(hw::gemm_threads() == 3);
+        hw::set_gemm_threads(0);
+        CHECK(hw::gemm_threads() == omp_get_max_threads());
+    }
+
+    TEST_CASE("sgemm is reentrant: two threads call it at once") {
+        ThreadsGuard guard;
+        hw::set_gemm_threads(2);
+        bool ok[2] = {false, false};
+#pragma omp parallel num_threads(2)
+        {
+            const int t = omp_get_thread_num();
+            const Case c{t ? Op::T : Op::N, Op::N, 150 + t, 170, 180, 1.0f, 0.0f, t};
+            const auto r = gemm_test::run_case(hw::sgemm, c, 100 + t);
+            ok[t] = r.finite && r.worst_ratio <= 1.0 && r.padding_intact;
+        }
+        CHECK(ok[0]);
+        CHECK(ok[1]);
+    }
+
+    TEST_CASE("matmul wrapper: shapes, transposes, errors") {
+        hw::Matrix A = hw::Matrix::from_rows({{1, 2, 3}, {4, 5, 6}});    // 2×3
+        hw::Matrix B = hw::Matrix::from_rows({{1, 0}, {0, 1}, {1, 1}});  // 3×2
+        hw::Matrix C = hw::matmul(A, B);
+        REQUIRE(C.rows() == 2);
+        REQUIRE(C.cols() == 2);
+        CHECK(C(0, 0) == 4);
+        CHECK(C(0, 1) == 5);
+        CHECK(C(1, 0) == 10);
+        CHECK(C(1, 1) == 11);
+        hw::Matrix G;  // Aᵀ·A, 3×3
+        hw::matmul(A, Op::T, A, Op::N, G);
+        CHECK(G.rows() == 3);
+        CHECK(G(0, 0) == 17);
+        CHECK(G(2, 2) == 45);
+        hw::Matrix bad;
+        CHECK_THROWS_AS(hw::matmul(A, Op::N, A, Op::N, bad), std::invalid_argument);
+    }
+}
