@@ -29,8 +29,10 @@ LIB_OBJS   := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TEST_OBJS  := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(TEST_SRCS))
 BENCH_OBJS := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(BENCH_SRCS))
 
-# The chapter that `make run` trains (the main job) and its default flags.
-RUN_CHAPTER ?= $(lastword $(CHAPTER_DIRS))
+# The chapter that `make run` trains (the main job): the batched MLP once it exists, else the
+# sigmoid network, else the last chapter there is. Flags go in RUN_ARGS.
+RUN_CHAPTER ?= $(firstword $(wildcard chapters/10-mlp/main.cpp chapters/09-sigmoid-network/main.cpp) $(lastword $(CHAPTER_DIRS)))
+RUN_CHAPTER := $(patsubst %/main.cpp,%,$(RUN_CHAPTER))
 RUN_ARGS    ?=
 
 # Baselines for the benchmark only (never linked into the library): OpenBLAS and BLIS
