@@ -29,5 +29,5 @@ done
 if [ -f tests/hidden_tests.txt ]; then
     grep -v '^#' tests/hidden_tests.txt | while read -r t; do [ -n "$t" ] && rm -f "$OUT/$t"; done
 fi
-count=$(grep -rl "TODO(student)" "$OUT" | wc -l)
+count=$(grep -rl --include="*.cpp" --include="*.hpp" "TODO(student)" "$OUT" | wc -l)
 echo "student version written to $OUT/ ($count files with exercises). Build it with: make -C $OUT test"
