@@ -28,6 +28,22 @@ TEST_SUITE("06-simd") {
         }
     }
 
+    TEST_CASE("skinny products (n <= 16 takes a separate AVX-512 path)") {
+        using gemm_test::Case;
+        using hw::Op;
+        for (const char* name : {"avx512", "auto"}) {
+            const auto* k = hw::find_gemm_kernel(name);
+            if (!k->supported) continue;
+            for (Op oa : {Op::N, Op::T})
+                for (Op ob : {Op::N, Op::T})
+                    for (int n : {1, 10, 15, 16, 17}) {
+                        gemm_test::check_case(name, k->fn, Case{oa, ob, 300, n, 128, 1.0f, 0.0f, 2});
+                        gemm_test::check_case(name, k->fn, Case{oa, ob, 47, n, 33, 0.5f, -1.0f, 0});
+                        gemm_test::check_case(name, k->fn, Case{oa, ob, 33, n, 1, 1.0f, 1.0f, 1});
+                    }
+        }
+    }
+
     TEST_CASE("calling an unsupported SIMD kernel throws instead of crashing") {
         for (const char* name : {"avx2", "avx512"}) {
             const auto* k = hw::find_gemm_kernel(name);

@@ -24,7 +24,10 @@ void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp,
                  int ldc, float alpha, float beta, int m_eff, int n_eff) {
     __m256 acc[kMR][2];
 #pragma GCC unroll 16
-    for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int r = 0; r < kMR; ++r) {
+        acc[r][0] = _mm256_setzero_ps();
+        acc[r][1] = _mm256_setzero_ps();
+    }
 
 #pragma GCC unroll 4
     for (int p = 0; p < kc; ++p) {
@@ -55,16 +58,22 @@ void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp,
         }
         return;
     }
-    // Edge tile: spill the registers, then copy the valid m_eff×n_eff part with scalars.
-    alignas(32) float tile[kMR][kNR];
+    // Edge tile: AVX2 masked loads/stores (vmaskmovps) touch only the valid columns. The mask
+    // is "lane index < columns left", built by one compare.
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n_eff), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n_eff - 8), lane);
+#pragma GCC unroll 16
     for (int r = 0; r < kMR; ++r) {
-        _mm256_store_ps(tile[r], acc[r][0]);
-        _mm256_store_ps(tile[r] + 8, acc[r][1]);
-    }
-    for (int r = 0; r < m_eff; ++r) {
+        if (r >= m_eff) break;
         float* c = C + long(r) * ldc;
-        for (int j = 0; j < n_eff; ++j)
-            c[j] = beta == 0.0f ? alpha * tile[r][j] : alpha * tile[r][j] + beta * c[j];
+        __m256 x0 = _mm256_mul_ps(acc[r][0], va), x1 = _mm256_mul_ps(acc[r][1], va);
+        if (beta != 0.0f) {
+            x0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m0), x0);
+            x1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8, m1), x1);
+        }
+        _mm256_maskstore_ps(c, m0, x0);
+        _mm256_maskstore_ps(c + 8, m1, x1);
     }
 }
 
@@ -74,6 +83,6 @@ void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp,
 // — see chapter 06 for the arithmetic. MC·KC·4 = 144·384·4 = 216 KiB, NC·KC·4 = 512·384·4
 // = 768 KiB: the packed B block fits the 1 MiB L2.
 const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, 144, 384, 512,
-                                 avx2_kernel, pack_a<kMR>, pack_b<kNR>};
+                                 avx2_kernel, pack_a<kMR>, pack_b<kNR>, nullptr};
 
 }  // namespace hw::detail

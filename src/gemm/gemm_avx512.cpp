@@ -85,6 +85,83 @@ void avx512_kernel(int kc, const float* __restrict Ap, const float* __restrict B
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Skinny products, n ≤ 16: the MLP's output layer (batch×256 · 256×10, and its dW).
+//
+// With n = 10 the 12×32 tile above would compute 32 columns to keep 10 (31% useful), and
+// packing all of A costs as much as the multiply. Instead: one zmm holds a whole row of C
+// (16 lanes, masked to n), and a block of 24 rows gives 24 accumulators. B (k×n) is packed
+// once into k rows of 16 floats (zero-padded), which sits in L1/L2 for the whole call; A is
+// read in place — each FMA broadcasts one element of op(A) straight from memory, whatever the
+// transpose (an N row or a T column is just a different stride). No A packing at all.
+template <int MR>
+void small_n_rows(int k, const float* A, long a_row, long a_col, const float* Bp, float* C,
+                  int ldc, float alpha, float beta, __mmask16 mask) {
+    __m512 acc[MR];
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r) acc[r] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+    for (int p = 0; p < k; ++p) {
+        const __m512 b = _mm512_load_ps(Bp + 16L * p);
+        const float* a = A + p * a_col;
+#pragma GCC unroll 32
+        for (int r = 0; r < MR; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * a_row]), b, acc[r]);
+    }
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r) {
+        float* c = C + long(r) * ldc;
+        __m512 x = _mm512_mul_ps(acc[r], va);
+        if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask, c), x);
+        _mm512_mask_storeu_ps(c, mask, x);
+    }
+}
+
+// When A is stored k×m (op_a = T, the dW = Xᵀ·dY product), a row of stored A is contiguous
+// along m, so vectorise along m instead: the accumulators are columns of C (NV·16 rows i ×
+// one column j each, n ≤ 16 of them), every lane useful even for n = 10. The tile is then
+// written through a small buffer, transposed, to the row-major C.
+template <int NV>
+void small_n_cols(int k, int n, const float* A, int lda, const float* Bp, float* C, int ldc,
+                  float alpha, float beta, int rows) {
+    __m512 acc[16][NV];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_setzero_ps();
+    const __mmask16 last = rows - 16 * (NV - 1) >= 16 ? __mmask16(0xFFFF)
+                                                      : __mmask16((1u << (rows - 16 * (NV - 1))) - 1);
+    for (int p = 0; p < k; ++p) {
+        const float* a = A + long(p) * lda;
+        __m512 av[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v)
+            av[v] = v == NV - 1 ? _mm512_maskz_loadu_ps(last, a + 16 * v) : _mm512_loadu_ps(a + 16 * v);
+        const float* b = Bp + 16L * p;
+        // Only the first n columns matter; the padded ones multiply zeros. Branching on n
+        // per column keeps the loop short for n = 10 (10·NV FMAs per p instead of 16·NV).
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; ++j) {
+            if (j >= n) break;
+            const __m512 bj = _mm512_set1_ps(b[j]);
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_fmadd_ps(av[v], bj, acc[j][v]);
+        }
+    }
+    alignas(64) float tile[16][16 * NV];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) {
+        if (j >= n) break;
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) _mm512_store_ps(&tile[j][16 * v], acc[j][v]);
+    }
+    for (int i = 0; i < rows; ++i) {
+        float* c = C + long(i) * ldc;
+        for (int j = 0; j < n; ++j)
+            c[j] = beta == 0.0f ? alpha * tile[j][i] : alpha * tile[j][i] + beta * c[j];
+    }
+}
+
 }  // namespace
 
 // Cache blocking (chapter 06 derives these from this machine's caches):
@@ -92,6 +169,53 @@ void avx512_kernel(int kc, const float* __restrict Ap, const float* __restrict B
 //   B block KC×NC = 384·512·4 = 768 KiB → fits the 1 MiB L2, reused by every A sliver;
 //   A block MC×KC = 192·384·4 = 288 KiB → packed once per (jc, pc, ic), from L2/L3.
 const MicroKernel kAvx512Kernel = {"avx512-12x32", kMR, kNR, 192, 384, 512,
-                                   avx512_kernel, pack_a<kMR>, pack_b<kNR>};
+                                   avx512_kernel, pack_a<kMR>, pack_b<kNR>,
+                                   avx512_small_n};
+
+}  // namespace hw::detail
+
+namespace hw::detail {
+
+void avx512_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
+                    const float* B, int ldb, float beta, float* C, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    const __mmask16 mask = __mmask16((1u << n) - 1);
+    if (k <= 0 || alpha == 0.0f) {
+        for (int i = 0; i < m; ++i) {
+            float* c = C + long(i) * ldc;
+            const __m512 x = beta == 0.0f ? _mm512_setzero_ps()
+                                          : _mm512_mul_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, c));
+            _mm512_mask_storeu_ps(c, mask, x);
+        }
+        return;
+    }
+    thread_local PackBuffer buf_b;
+    float* Bp = buf_b.get(16L * k);
+    if (op_b == Op::N) {  // rows of B are contiguous: one masked load per row
+        for (int p = 0; p < k; ++p)
+            _mm512_store_ps(Bp + 16L * p, _mm512_maskz_loadu_ps(mask, B + long(p) * ldb));
+    } else {
+        for (int p = 0; p < k; ++p)
+            for (int j = 0; j < 16; ++j) Bp[16L * p + j] = j < n ? B[long(j) * ldb + p] : 0.0f;
+    }
+    if (op_a == Op::T) {  // A stored k×m: vectorise along m instead (see small_n_cols)
+        int i = 0;
+        for (; i + 32 <= m; i += 32)
+            small_n_cols<2>(k, n, A + i, lda, Bp, C + long(i) * ldc, ldc, alpha, beta, 32);
+        for (; i < m; i += 16)
+            small_n_cols<1>(k, n, A + i, lda, Bp, C + long(i) * ldc, ldc, alpha, beta,
+                            m - i < 16 ? m - i : 16);
+        return;
+    }
+    // op(A)[i, p] = A[i·a_row + p·a_col]
+    const long a_row = op_a == Op::N ? lda : 1, a_col = op_a == Op::N ? 1 : lda;
+    int i = 0;
+    for (; i + 24 <= m; i += 24)
+        small_n_rows<24>(k, A + i * a_row, a_row, a_col, Bp, C + long(i) * ldc, ldc, alpha, beta, mask);
+    for (; i + 8 <= m; i += 8)
+        small_n_rows<8>(k, A + i * a_row, a_row, a_col, Bp, C + long(i) * ldc, ldc, alpha, beta, mask);
+    for (; i < m; ++i)
+        small_n_rows<1>(k, A + i * a_row, a_row, a_col, Bp, C + long(i) * ldc, ldc, alpha, beta, mask);
+}
 
 }  // namespace hw::detail

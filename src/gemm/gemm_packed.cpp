@@ -70,7 +70,7 @@ void portable_kernel(int kc, const float* __restrict Ap, const float* __restrict
 
 // MC·KC·4 B = 128·256·4 = 128 KiB of packed A; KC·NC·4 B = 256·1024·4 = 1 MiB of packed B.
 const MicroKernel kPortableKernel = {"portable-4x16", kPMR, kPNR, 128, 256, 1024,
-                                     portable_kernel, pack_a<kPMR>, pack_b<kPNR>};
+                                     portable_kernel, pack_a<kPMR>, pack_b<kPNR>, nullptr};
 
 // Block sizes for this call: at most uk.{mc,kc,nc}, but split evenly so the last block is not a
 // sliver (k = 300 with KC = 256 gives 150 + 150, not 256 + 44), rounded to whole MR/NR slivers.
@@ -85,6 +85,10 @@ void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, flo
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0.0f) {  // nothing to multiply: C = beta·C
         scale_c(m, n, beta, C, ldc);
+        return;
+    }
+    if (uk.small_n && n <= kSmallNMax) {  // skinny C: a row per register, no packing of A
+        uk.small_n(op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     int MC, NC, KC;

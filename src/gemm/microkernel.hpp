@@ -35,11 +35,19 @@ struct MicroKernel {
     MicroKernelFn kernel;
     PackAFn pack_a;
     PackBFn pack_b;
+    // Optional path for skinny products, n ≤ kSmallNMax (null: use the loop nest).
+    void (*small_n)(Op, Op, int, int, int, float, const float*, int, const float*, int, float,
+                    float*, int);
 };
 
 extern const MicroKernel kPortableKernel;  // gemm_packed.cpp, plain C++
 extern const MicroKernel kAvx2Kernel;      // gemm_avx2.cpp, AVX2 + FMA
 extern const MicroKernel kAvx512Kernel;    // gemm_avx512.cpp, AVX-512F
+
+// Skinny products (n ≤ kSmallNMax) on AVX-512: a row of C per register, A read in place.
+constexpr int kSmallNMax = 16;
+void avx512_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
+                    const float* B, int ldb, float beta, float* C, int ldc);
 
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512();

@@ -1,0 +1,151 @@
+// bench_gemm.cpp — every GEMM step raced on square sizes and on the MLP's own shapes, against
+// OpenBLAS and BLIS when they are installed.
+//
+//   sgemm/<kernel>/n:<n>/t:<t>            square m = n = k, n ∈ {64 … 2048}
+//   sgemm_shape/<kernel>/<label>/t:<t>    the MLP's products (see kShapes)
+//
+// <kernel> is a name from hw::gemm_kernels() ("naive" … "avx512", "threaded", "auto" =
+// hw::sgemm), or "openblas" / "blis". Single-threaded steps run at t:1 only; "threaded",
+// "auto" and the baselines run at t:1 and t:2. The counter FLOPS (2·m·n·k per call, as a
+// rate) is what to compare; all timings are wall-clock (UseRealTime), so threads count.
+//
+//   make bench                                   everything (minutes), JSON in build/bench.json
+//   make bench BENCH_ARGS='--benchmark_filter=n:1024/ --benchmark_repetitions=5
+//                          --benchmark_report_aggregates_only=true'   medians of 5
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "baselines.hpp"
+#include "handwritten/gemm_kernels.hpp"
+#include "handwritten/machine.hpp"
+#include "handwritten/matrix.hpp"
+#include "handwritten/random.hpp"
+
+namespace {
+
+using hw::Op;
+
+struct Shape {
+    const char* label;
+    Op op_a, op_b;
+    int m, n, k;
+};
+// The batched MLP (784-256-10, batch 128; "b1024" = batch 1024):
+//   forward  Y  = X·W          X: batch×in,  W: in×out          (N, N)
+//   weights  dW = Xᵀ·dY        m = in, n = out, k = batch        (T, N)
+//   inputs   dX = dY·Wᵀ        m = batch, n = in, k = out        (N, T)
+const Shape kShapes[] = {
+    {"fwd_128x784x256", Op::N, Op::N, 128, 256, 784},
+    {"dW_784x256_b128", Op::T, Op::N, 784, 256, 128},
+    {"dX_128x784x256", Op::N, Op::T, 128, 784, 256},
+    {"fwd_128x256x10", Op::N, Op::N, 128, 10, 256},
+    {"dW_256x10_b128", Op::T, Op::N, 256, 10, 128},
+    {"dX_128x256x10", Op::N, Op::T, 128, 256, 10},
+    {"fwd_1024x784x256", Op::N, Op::N, 1024, 256, 784},
+    {"dW_784x256_b1024", Op::T, Op::N, 784, 256, 1024},
+    {"dX_1024x784x256", Op::N, Op::T, 1024, 784, 256},
+};
+
+struct Operands {
+    int m, n, k, lda, ldb, ldc;
+    float *A, *B, *C;
+    Operands(Op oa, Op ob, int m_, int n_, int k_) : m(m_), n(n_), k(k_) {
+        lda = oa == Op::N ? k : m;
+        ldb = ob == Op::N ? n : k;
+        ldc = n;
+        const std::size_t sa = std::size_t(m) * k, sb = std::size_t(k) * n, sc = std::size_t(m) * n;
+        A = hw::aligned_alloc_floats(sa);
+        B = hw::aligned_alloc_floats(sb);
+        C = hw::aligned_alloc_floats(sc);
+        hw::Rng rng(1);
+        for (std::size_t i = 0; i < sa; ++i) A[i] = rng.uniform(-1, 1);
+        for (std::size_t i = 0; i < sb; ++i) B[i] = rng.uniform(-1, 1);
+        for (std::size_t i = 0; i < sc; ++i) C[i] = 0.0f;
+    }
+    ~Operands() {
+        hw::aligned_free_floats(A);
+        hw::aligned_free_floats(B);
+        hw::aligned_free_floats(C);
+    }
+};
+
+struct Contender {
+    std::string name;
+    hw::GemmFn fn;
+    void (*set_threads)(int);  // null: one of ours (hw::set_gemm_threads)
+    bool threaded, slow;
+};
+
+void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int n, int k, int t) {
+    Operands x(oa, ob, m, n, k);
+    if (who.set_threads) who.set_threads(t);
+    hw::set_gemm_threads(t);
+    who.fn(oa, ob, m, n, k, 1.0f, x.A, x.lda, x.B, x.ldb, 0.0f, x.C, x.ldc);  // warm up, page in
+    for (auto _ : state) {
+        who.fn(oa, ob, m, n, k, 1.0f, x.A, x.lda, x.B, x.ldb, 0.0f, x.C, x.ldc);
+        benchmark::DoNotOptimize(x.C);
+        benchmark::ClobberMemory();
+    }
+    state.counters["FLOPS"] = benchmark::Counter(2.0 * m * n * k * double(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<Contender> who;
+    for (const auto& kern : hw::gemm_kernels())
+        if (kern.supported) who.push_back({kern.name, kern.fn, nullptr, kern.threaded, kern.slow});
+    for (const auto& base : {bench::openblas_baseline(), bench::blis_baseline()}) {
+        if (base.fn)
+            who.push_back({base.name, base.fn, base.set_threads, true, false});
+        else
+            std::fprintf(stderr, "note: %s\n", base.install_hint);
+    }
+
+    const auto& peak = hw::machine_peak();
+    benchmark::AddCustomContext("hw_peak", peak.arithmetic);
+    benchmark::AddCustomContext("hw_peak_gflops_per_core", std::to_string(peak.gflops_per_core));
+    benchmark::AddCustomContext("hw_sgemm_microkernel", hw::sgemm_microkernel_name());
+    benchmark::AddCustomContext("hw_cpu", hw::cpu_model_name());
+
+    const int sizes[] = {64, 128, 256, 512, 1024, 2048};
+    for (const auto& c : who) {
+        for (int t : {1, 2}) {
+            if (t > 1 && !c.threaded) continue;
+            for (int n : sizes) {
+                if (c.slow && n > 512) continue;
+                const std::string name =
+                    "sgemm/" + c.name + "/n:" + std::to_string(n) + "/t:" + std::to_string(t);
+                benchmark::RegisterBenchmark(name.c_str(), [c, n, t](benchmark::State& s) {
+                    run(s, c, Op::N, Op::N, n, n, n, t);
+                })->UseRealTime()->Unit(benchmark::kMillisecond);
+            }
+        }
+    }
+    for (const auto& c : who) {
+        if (c.slow) continue;
+        for (int t : {1, 2}) {
+            if (t > 1 && !c.threaded) continue;
+            for (const auto& s : kShapes) {
+                const std::string name =
+                    "sgemm_shape/" + c.name + "/" + s.label + "/t:" + std::to_string(t);
+                benchmark::RegisterBenchmark(name.c_str(), [c, s, t](benchmark::State& st) {
+                    run(st, c, s.op_a, s.op_b, s.m, s.n, s.k, t);
+                })->UseRealTime()->Unit(benchmark::kMicrosecond);
+            }
+        }
+    }
+
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+    std::fprintf(stderr, "peak: %s\nhw::sgemm micro-kernel: %s\n", peak.arithmetic.c_str(),
+                 hw::sgemm_microkernel_name().c_str());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -1,0 +1,51 @@
+// machine.hpp — what this computer can do: caches, SIMD width, clock, peak FLOP/s.
+//
+// The GEMM chapters judge every kernel as a fraction of this machine's peak:
+//
+//     peak per core = vector lanes × 2 (an FMA is a multiply and an add)
+//                     × vector FMAs retired per cycle × clock
+//
+// Lanes come from the CPU's feature flags (__builtin_cpu_supports); FMAs per cycle and the
+// clock are *measured* with tiny loops, because neither is in the feature flags: Zen 4 has
+// AVX-512 but retires one 512-bit FMA per cycle (two 256-bit pipes, "double-pumped"), while a
+// Xeon with two 512-bit FMA units retires two; and the clock under load is not the nominal one.
+#pragma once
+#include <string>
+
+namespace hw {
+
+struct CacheSizes {
+    long l1d = 0, l2 = 0, l3 = 0;  // bytes per instance (0: unknown)
+    long line = 64;                // cache-line size in bytes
+};
+// From sysconf(_SC_LEVEL1_DCACHE_SIZE, ...), else /sys/devices/system/cpu/cpu0/cache/.
+CacheSizes cache_sizes();
+
+struct Peak {
+    std::string isa;              // "AVX-512", "AVX2+FMA" or "SSE2"
+    int lanes = 4;                // floats per vector register
+    double fma_per_cycle = 1;     // vector FMAs retired per cycle (measured, rounded to 0.5)
+    double flops_per_cycle = 8;   // lanes · 2 · fma_per_cycle
+    double ghz = 0;               // measured clock
+    double gflops_per_core = 0;   // flops_per_cycle · ghz
+    std::string arithmetic;       // the line above with this machine's numbers
+};
+// Measures once (≈0.2 s), then returns the cached result.
+const Peak& machine_peak();
+
+// Clock in GHz from a chain of dependent integer adds (one per cycle on every x86-64 since
+// the 1990s): cycles = adds, GHz = adds / seconds / 1e9. The fastest of `repeats` short runs
+// (≈6 ms each): on a shared machine interference only ever slows a run down.
+double measure_clock_ghz(int repeats = 15);
+
+// CPU model name from /proc/cpuinfo ("unknown" elsewhere).
+std::string cpu_model_name();
+// Online logical CPUs.
+int cpu_count();
+
+// Internal: FMA-throughput loops compiled with the matching -m flags (machine_avx2.cpp,
+// machine_avx512.cpp). Return vector FMAs per nanosecond; call only when supported.
+double fma_rate_avx2_per_ns();
+double fma_rate_avx512_per_ns();
+
+}  // namespace hw
