@@ -13,7 +13,6 @@
 #include "handwritten/augment.hpp"
 #include "handwritten/dropout.hpp"
 #include "handwritten/early_stopping.hpp"
-#include "handwritten/init.hpp"
 #include "handwritten/matrix.hpp"
 #include "handwritten/random.hpp"
 #include "handwritten/regularization.hpp"
@@ -329,35 +328,6 @@ TEST_CASE("max-norm rescales only the columns (incoming weights) above the bound
     const float r = 1.0f / std::sqrt(2.0f);
     CHECK(hw::max_abs_diff(W, hw::Matrix::from_rows({{0.6f, 0.3f, r}, {0.8f, 0.4f, -r}})) < 1e-6f);
     CHECK(hw::max_norm_columns(W, 1.0f) == 0);  // projection is idempotent
-}
-
-// ---------------------------------------------------------------- initialisation
-TEST_CASE("init: He and Xavier spreads, normal and uniform") {
-    CHECK(hw::init_stddev("he", 784, 256) == doctest::Approx(std::sqrt(2.0 / 784)));
-    CHECK(hw::init_stddev("xavier", 3, 5) == doctest::Approx(0.5));
-    CHECK_THROWS_AS(hw::init_stddev("lecun", 3, 5), std::invalid_argument);
-    hw::Rng rng(5);
-    for (const char* scheme : {"he", "xavier"})
-        for (const char* dist : {"normal", "uniform"}) {
-            CAPTURE(scheme);
-            CAPTURE(dist);
-            hw::Matrix W(400, 300);
-            hw::init_weights(W, scheme, dist, rng);
-            const double sigma = hw::init_stddev(scheme, 400, 300);
-            double s = 0, s2 = 0;
-            for (std::size_t i = 0; i < W.size(); ++i) {
-                s += W.data()[i];
-                s2 += double(W.data()[i]) * W.data()[i];
-            }
-            const double n = double(W.size()), mean = s / n;
-            const double sd = std::sqrt(s2 / n - mean * mean);
-            CHECK(std::fabs(mean) < 0.01 * sigma * 5);   // 120k samples: σ/√n ≈ 0.003σ
-            CHECK(sd == doctest::Approx(sigma).epsilon(0.01));
-            if (std::string(dist) == "uniform")
-                CHECK(W.max_abs() <= std::sqrt(3.0) * sigma + 1e-6);
-            else
-                CHECK(W.max_abs() > std::sqrt(3.0) * sigma);  // a normal has tails
-        }
 }
 
 // ---------------------------------------------------------------- dropout
