@@ -12,6 +12,7 @@
 
 #include "handwritten/augment.hpp"
 #include "handwritten/dropout.hpp"
+#include "handwritten/dropout_layer.hpp"
 #include "handwritten/early_stopping.hpp"
 #include "handwritten/matrix.hpp"
 #include "handwritten/random.hpp"
@@ -19,6 +20,7 @@
 #include "handwritten/schedule.hpp"
 #include "handwritten/sweep.hpp"
 #include "handwritten/temperature.hpp"
+#include "handwritten/toolbox.hpp"
 
 namespace {
 
@@ -387,6 +389,50 @@ TEST_CASE("dropout: same seed → same mask; backward reuses the forward mask") 
     CHECK(mismatches == 0);
 }
 
+TEST_CASE("Dropout layer: evaluation is the identity, training keeps the mean, backward reuses the mask") {
+    hw::Rng r(21);
+    hw::Matrix X(400, 500), Y1, Y2;
+    X.fill_uniform(r, 0.0f, 2.0f);
+    hw::Dropout drop(0.5f, 99);
+    drop.forward(X, Y1, /*training=*/false);
+    drop.forward(X, Y2, /*training=*/false);
+    CHECK(hw::max_abs_diff(Y1, X) == 0.0f);  // identity, no rescaling
+    CHECK(hw::max_abs_diff(Y2, Y1) == 0.0f);  // deterministic
+    hw::Matrix dY(400, 500, 1.0f), dX;
+    drop.backward(dY, dX);
+    CHECK(hw::max_abs_diff(dX, dY) == 0.0f);  // evaluation backward: identity too
+
+    hw::Matrix Y;
+    drop.forward(X, Y, /*training=*/true);
+    // 2·10⁵ units, each 0 or 2x with x ~ U(0,2): σ of the mean ratio ≈ sqrt(4/3)/E[x]/sqrt(2e5) ≈ 0.0026.
+    CHECK(Y.sum() / X.sum() == doctest::Approx(1.0).epsilon(0.015));
+    std::size_t zeros = 0, wrong = 0;
+    for (std::size_t i = 0; i < X.size(); ++i) {
+        zeros += Y.data()[i] == 0.0f;
+        wrong += Y.data()[i] != 0.0f && Y.data()[i] != 2.0f * X.data()[i];
+    }
+    CHECK(wrong == 0);
+    CHECK(double(zeros) / X.size() == doctest::Approx(0.5).epsilon(0.02));
+    hw::Matrix G(400, 500);
+    G.fill_uniform(r, -1.0f, 1.0f);
+    drop.backward(G, dX);
+    // ∂(Σ Y ⊙ G)/∂X = G ⊙ M, with M = Y / X of this very forward.
+    float worst = 0;
+    for (std::size_t i = 0; i < X.size(); ++i)
+        worst = std::max(worst, std::fabs(dX.data()[i] - G.data()[i] * (Y.data()[i] / X.data()[i])));
+    CHECK(worst < 1e-6f);
+
+    hw::Dropout a(0.3f, 5), b(0.3f, 5);  // same seed → same masks
+    hw::Matrix Ya, Yb;
+    a.forward(X, Ya, true);
+    b.forward(X, Yb, true);
+    CHECK(hw::max_abs_diff(Ya, Yb) == 0.0f);
+    a.forward(X, Ya, true);  // a new batch → a new mask
+    CHECK(hw::max_abs_diff(Ya, Yb) > 0.0f);
+    CHECK(drop.params().empty());
+    CHECK_THROWS_AS(hw::Dropout(1.0f, 1), std::invalid_argument);
+}
+
 // ---------------------------------------------------------------- early stopping
 TEST_CASE("early stopping: waits `patience` epochs, then restores the best weights") {
     hw::Matrix w(1, 2);
@@ -503,6 +549,79 @@ TEST_CASE("sweep: table, CSV and chart") {
     CHECK(svg.find("<svg") != std::string::npos);
     CHECK(svg.find("batch=64") != std::string::npos);
     std::filesystem::remove_all(dir);
+}
+
+// ---------------------------------------------------------------- the toolbox at the trainer's phases
+TEST_CASE("toolbox: all tools off changes nothing") {
+    hw::TrainingToolbox tb(hw::ToolboxOptions{}, 0.01f, 5);
+    CHECK(tb.describe().empty());
+    hw::Matrix W = hw::Matrix::from_rows({{1, 2}, {3, 4}}), dW = hw::Matrix::from_rows({{5, 6}, {7, 8}});
+    const hw::Matrix W0 = W.clone(), dW0 = dW.clone();
+    std::vector<hw::Param> params = {{"W", &W, &dW, true}};
+    tb.before_step(params, 0.01f);
+    tb.after_step(params);
+    hw::Matrix X = bordered_image(9), X0 = X.clone();
+    tb.augment_batch(X);
+    CHECK(hw::max_abs_diff(W, W0) == 0.0f);
+    CHECK(hw::max_abs_diff(dW, dW0) == 0.0f);
+    CHECK(hw::max_abs_diff(X, X0) == 0.0f);
+    CHECK(tb.epoch_lr(3) == doctest::Approx(0.01f));
+    CHECK_FALSE(tb.end_epoch(0, 1.0, params));
+    CHECK(tb.finish(params) == -1);
+}
+
+TEST_CASE("toolbox: L2 → clip → decoupled decay → step → max-norm, by hand; biases untouched") {
+    hw::ToolboxOptions o;
+    o.l2 = 0.5f;
+    o.clip_norm = 1.0f;
+    o.weight_decay = 0.1f;
+    o.max_norm = 1.0f;
+    hw::TrainingToolbox tb(o, 0.5f, 5);
+    CHECK(tb.describe().size() == 4);
+    hw::Matrix W = hw::Matrix::from_rows({{1, 0}, {0, 2}}), dW(2, 2);
+    hw::Matrix b = hw::Matrix::from_rows({{3, 3}}), db(1, 2);
+    std::vector<hw::Param> params = {{"W", &W, &dW, true}, {"b", &b, &db, false}};
+    CHECK(tb.l2_penalty(params) == doctest::Approx(0.25 * 5));  // λ/2·‖W‖², b excluded
+    tb.before_step(params, 0.5f);
+    // L2: dW = 0.5·W = [[0.5, 0], [0, 1]], db stays 0. Global norm sqrt(1.25) > 1: scale by
+    // 1/sqrt(1.25). Then W *= 1 - 0.5·0.1 = 0.95.
+    const float s = 1.0f / std::sqrt(1.25f);
+    CHECK(hw::max_abs_diff(dW, hw::Matrix::from_rows({{0.5f * s, 0}, {0, s}})) < 1e-6f);
+    CHECK(hw::max_abs_diff(W, hw::Matrix::from_rows({{0.95f, 0}, {0, 1.9f}})) < 1e-6f);
+    CHECK(db.max_abs() == 0.0f);
+    CHECK(tb.epoch_stats().clipped_steps == 1);
+    CHECK(tb.epoch_stats().max_grad_norm == doctest::Approx(std::sqrt(1.25)));
+    // (an optimizer step would go here)
+    tb.after_step(params);
+    // Column 1 had norm 1.9 > 1: projected to 1. Column 0 (0.95) and the bias (norm 4.2) stay.
+    CHECK(hw::max_abs_diff(W, hw::Matrix::from_rows({{0.95f, 0}, {0, 1.0f}})) < 1e-6f);
+    CHECK(b(0, 0) == 3.0f);
+    CHECK(tb.epoch_stats().max_norm_rescaled == 1);
+}
+
+TEST_CASE("toolbox: plateau schedule and early stopping at the end of each epoch") {
+    hw::ToolboxOptions o;
+    o.schedule.kind = "plateau";
+    o.schedule.plateau_patience = 1;
+    o.schedule.plateau_factor = 0.1f;
+    o.early_stopping = 2;
+    hw::TrainingToolbox tb(o, 1.0f, 10);
+    hw::Matrix W(1, 1), dW(1, 1);
+    std::vector<hw::Param> params = {{"W", &W, &dW, true}};
+    W(0, 0) = 1;
+    CHECK_FALSE(tb.end_epoch(0, 0.5, params));
+    W(0, 0) = 2;
+    CHECK_FALSE(tb.end_epoch(1, 0.6, params));  // worse: plateau cuts the rate, ES waits
+    CHECK(tb.lr_was_reduced());
+    CHECK(tb.epoch_lr(2) == doctest::Approx(0.1f));
+    CHECK_FALSE(tb.end_epoch(2, std::nan(""), params));  // no validation: ignored
+    W(0, 0) = 3;
+    CHECK(tb.end_epoch(3, 0.7, params));  // second bad epoch: stop
+    CHECK(tb.finish(params) == 0);
+    CHECK(W(0, 0) == 1.0f);  // the weights of epoch 0 are back
+    hw::ToolboxOptions bad;
+    bad.l2 = -1;
+    CHECK_THROWS_AS(hw::TrainingToolbox(bad, 0.1f, 5), std::invalid_argument);
 }
 
 }  // TEST_SUITE
