@@ -74,7 +74,7 @@ const MicroKernel kPortableKernel = {"portable-4x16", kPMR, kPNR, 128, 256, 1024
 
 // Block sizes for this call: at most uk.{mc,kc,nc}, but split evenly so the last block is not a
 // sliver (k = 300 with KC = 256 gives 150 + 150, not 256 + 44), rounded to whole MR/NR slivers.
-static void choose_blocks(const MicroKernel& uk, int m, int n, int k, int& MC, int& NC, int& KC) {
+void choose_blocks(const MicroKernel& uk, int m, int n, int k, int& MC, int& NC, int& KC) {
     KC = ceil_div(k, ceil_div(k, uk.kc));
     MC = round_up(ceil_div(m, ceil_div(m, uk.mc)), uk.mr);
     NC = round_up(ceil_div(n, ceil_div(n, uk.nc)), uk.nr);

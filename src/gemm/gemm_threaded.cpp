@@ -2,16 +2,22 @@
 //
 // The simplest split that scales: cut C into one slab per thread and let each thread run the
 // whole serial loop nest (gemm_packed.cpp) on its slab, with its own packing buffers
-// (thread_local). No barriers, no shared writes: slabs of C are disjoint.
+// (thread_local). No shared writes (slabs of C are disjoint) and exactly one synchronisation,
+// the join at the end of the parallel region.
 //
-//   n ≥ m: split the columns (the jc dimension) in whole NR-wide slivers. Each thread packs
-//          only its own columns of B, and packs all of A (the duplicated work is m·k copies
-//          against m·(n/T)·k FMAs).
-//   n < m: split the rows (the ic dimension) in whole MR-tall slivers; B is packed by each.
+//   n ≥ m: split the columns (the jc loop) in whole NR-wide slivers. Each thread packs only
+//          its own columns of B, and all of A — duplicated work of m·k copies against
+//          m·(n/T)·k multiply-adds, 0.2% for n = 1024 on 2 threads.
+//   n < m: split the rows (the ic loop) in whole MR-tall slivers; each thread packs all of B.
 //
-// Each slab is a big contiguous share (for n = 1024 on 2 threads: 512 columns each), so both
-// cores run the same well-tuned serial code on L2-sized blocks of their own — on this 2-core
-// machine each core has a private 1 MiB L2 and the B block of each thread lives there.
+// Why not share the packed blocks between threads, as BLIS does (pack B once, all threads,
+// barrier, each thread its ic/jr range, barrier, ...)? On this 2-core machine, shared with
+// other jobs, every barrier waits for the slowest thread's next time slice: we measured that
+// variant at 5–17 GFLOP/s when other processes were running, against 37–45 for slabs (and
+// equal when the machine was idle). The slab version never waits mid-computation.
+// (Chapter 07's exercises ask you to try it.)
+//
+// Skinny products (n ≤ 16, the AVX-512 path without packing of A) are always cut into row slabs.
 #include <omp.h>
 
 #include <algorithm>
@@ -26,8 +32,9 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
                         int k, float alpha, const float* A, int lda, const float* B, int ldb,
                         float beta, float* C, int ldc) {
     if (m <= 0 || n <= 0) return;
-    const bool split_n = n >= m;
-    const int unit = split_n ? uk.nr : uk.mr;
+    const bool skinny = uk.small_n && n <= kSmallNMax;
+    const bool split_n = n >= m && !skinny;
+    const int unit = skinny ? 8 : split_n ? uk.nr : uk.mr;
     const int units = ceil_div(split_n ? n : m, unit);
     const int T = std::min(threads, units);
     if (T <= 1 || k <= 0 || alpha == 0.0f) {

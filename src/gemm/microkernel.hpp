@@ -43,6 +43,8 @@ struct MicroKernel {
 extern const MicroKernel kPortableKernel;  // gemm_packed.cpp, plain C++
 extern const MicroKernel kAvx2Kernel;      // gemm_avx2.cpp, AVX2 + FMA
 extern const MicroKernel kAvx512Kernel;    // gemm_avx512.cpp, AVX-512F
+// Alternative AVX-512 register tiles, for tuning experiments only.
+extern const MicroKernel kAvx512_6x64, kAvx512_8x48, kAvx512_14x32;
 
 // Skinny products (n ≤ kSmallNMax) on AVX-512: a row of C per register, A read in place.
 constexpr int kSmallNMax = 16;
@@ -51,6 +53,9 @@ void avx512_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const fl
 
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512();
+
+// Block sizes for one call: at most uk.{mc,kc,nc}, split evenly, whole slivers (gemm_packed.cpp).
+void choose_blocks(const MicroKernel& uk, int m, int n, int k, int& MC, int& NC, int& KC);
 
 // The serial Goto/BLIS loop nest (gemm_packed.cpp) and its OpenMP version (gemm_threaded.cpp).
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
