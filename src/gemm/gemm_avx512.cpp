@@ -175,6 +175,7 @@ void small_n_cols(int k, int n, const float* A, int lda, const float* Bp, float*
 // those headers. It is a known false positive; silence it for this section only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 inline void transpose16(__m512 r[16]) {
     __m512 t[16], u[16], v[16];
 #pragma GCC unroll 8
