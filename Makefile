@@ -141,11 +141,14 @@ data:
 data-fashion:
 	@bash data/fetch_fashion.sh data/fashion
 
+# OpenBLAS reads OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE at load time; unset them so it runs the
+# kernel it picks for this CPU, as the peers' scripts do.
+BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
 bench: $(BUILD)/bin/bench
-	$(BUILD)/bin/bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
+	$(BENCH_ENV) $(BUILD)/bin/bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
 
 bench-smoke: $(BUILD)/bin/bench
-	$(BUILD)/bin/bench --benchmark_min_time=0.01 --benchmark_filter='n:64/|n:128/' $(BENCH_ARGS)
+	$(BENCH_ENV) $(BUILD)/bin/bench --benchmark_min_time=0.01 --benchmark_filter='n:64/|n:128/|sgemm_shape/auto/' $(BENCH_ARGS)
 
 bench-plot:
 	python3 bench/plot_bench.py $(BUILD)/bench.json $(BUILD)/bench.svg

@@ -24,7 +24,7 @@ CacheSizes cache_sizes();
 struct Peak {
     std::string isa;              // "AVX-512", "AVX2+FMA" or "SSE2"
     int lanes = 4;                // floats per vector register
-    double fma_per_cycle = 1;     // vector FMAs retired per cycle (measured, rounded to 0.5)
+    double fma_per_cycle = 1;     // vector FMAs retired per cycle (measured, snapped to 2^k)
     double flops_per_cycle = 8;   // lanes · 2 · fma_per_cycle
     double ghz = 0;               // measured clock
     double gflops_per_core = 0;   // flops_per_cycle · ghz
@@ -35,7 +35,7 @@ const Peak& machine_peak();
 
 // Clock in GHz from a chain of dependent integer adds (one per cycle on every x86-64 since
 // the 1990s): cycles = adds, GHz = adds / seconds / 1e9. The fastest of `repeats` short runs
-// (≈6 ms each): on a shared machine interference only ever slows a run down.
+// (≈1.5 ms each): on a shared machine interference only ever slows a run down.
 double measure_clock_ghz(int repeats = 15);
 
 // CPU model name from /proc/cpuinfo ("unknown" elsewhere).
