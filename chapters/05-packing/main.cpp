@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     std::string sizes_text = "256,512,1024", kernels_text = "blocked,packed";
     int reps = 3, threads = 1;
     bool no_check = false, no_openblas = false;
-    hw::Cli cli("05-packing", "Race the packed Goto/BLIS loop nest (portable 4x16 micro-kernel) against the blocked kernel.");
+    hw::Cli cli("05-packing", "Race the packed Goto/BLIS loop nest (portable 4x8 micro-kernel) against the blocked kernel.");
     cli.option("--sizes", sizes_text, "square sizes n (m = n = k), comma-separated")
         .option("--kernels", kernels_text, "kernels to race (names from hw::gemm_kernels())")
         .option("--reps", reps, "timed repetitions per point; the median is shown")
@@ -43,9 +43,9 @@ int main(int argc, char** argv) {
 
     hw::print_machine_header(threads);
     std::printf(
-        "packed: jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> ir (MR) -> jr (NR) -> 4x16 micro-kernel\n"
-        "        64 accumulators per tile, each A value used 16 times and each B value 4 times per load.\n"
-        "        Plain C++: the compiler vectorises it with the baseline SIMD (SSE2, 4 lanes).\n\n");
+        "packed: jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> ir (MR) -> jr (NR) -> 4x8 micro-kernel\n"
+        "        32 accumulators (8 xmm registers) per tile; each loaded A value is used 8 times,\n"
+        "        each B value 4 times. Plain C++, vectorised by the compiler with SSE2 (4 lanes).\n\n");
 
     hw::SweepOptions options;
     options.sizes = sizes;

@@ -69,7 +69,7 @@ const std::vector<GemmKernel>& gemm_kernels();
 const GemmKernel* find_gemm_kernel(const std::string& name);
 
 // What hw::sgemm runs on this CPU: the micro-kernel ("avx512-12x32", "avx2-6x16" or
-// "portable-4x16"). The environment variable HW_SGEMM_KERNEL=avx512|avx2|portable forces one
+// "portable-4x8"). The environment variable HW_SGEMM_KERNEL=avx512|avx2|portable forces one
 // (ignored when the CPU cannot run it).
 std::string sgemm_microkernel_name();
 // Below this many flops (2·m·n·k) hw::sgemm stays on the calling thread: a parallel region

@@ -14,9 +14,10 @@
 // The micro-kernel is where the flops happen: MR·NR accumulators live in registers for all kc
 // rank-1 updates, so each loaded A value is used NR times and each B value MR times, and C is
 // touched once per kc updates instead of once per update. This file holds the loop nest and a
-// portable micro-kernel in plain C++ (4×16: the compiler vectorises the 16 columns with
-// whatever SIMD the baseline target has — SSE2 on any x86-64). gemm_avx2.cpp and
-// gemm_avx512.cpp keep this loop nest and swap in hand-vectorised micro-kernels.
+// portable micro-kernel in plain C++ (4×8: the compiler vectorises the 8 columns with whatever
+// SIMD the baseline target has — SSE2 on any x86-64, 2 registers of 4 floats per row, so the
+// tile is 8 of the 16 xmm registers; 4×16 would need all 16 and spills, measured 4× slower).
+// gemm_avx2.cpp and gemm_avx512.cpp keep this loop nest and swap in hand-vectorised kernels.
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -44,7 +45,7 @@ float* PackBuffer::get(long count) {
 
 namespace {
 
-constexpr int kPMR = 4, kPNR = 16;
+constexpr int kPMR = 4, kPNR = 8;
 
 void portable_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C,
                      int ldc, float alpha, float beta, int m_eff, int n_eff) {
@@ -69,7 +70,7 @@ void portable_kernel(int kc, const float* __restrict Ap, const float* __restrict
 }  // namespace
 
 // MC·KC·4 B = 128·256·4 = 128 KiB of packed A; KC·NC·4 B = 256·1024·4 = 1 MiB of packed B.
-const MicroKernel kPortableKernel = {"portable-4x16", kPMR, kPNR, 128, 256, 1024,
+const MicroKernel kPortableKernel = {"portable-4x8", kPMR, kPNR, 128, 256, 1024,
                                      portable_kernel, pack_a<kPMR>, pack_b<kPNR>, nullptr};
 
 // Block sizes for this call: at most uk.{mc,kc,nc}, but split evenly so the last block is not a

@@ -52,7 +52,7 @@ const std::vector<GemmKernel>& gemm_kernels() {
         {"kji", gemm_kji, true, false, true, "k-j-i loop order (step 1)"},
         {"blocked", gemm_blocked, true, false, false, "i-k-j over cache tiles (step 2)"},
         {"packed", gemm_packed, true, false, false,
-         "Goto/BLIS loop nest, packed panels, portable 4x16 micro-kernel (step 3)"},
+         "Goto/BLIS loop nest, packed panels, portable 4x8 micro-kernel (step 3)"},
         {"avx2", gemm_avx2, detail::cpu_has_avx2_fma(), false, false,
          "packed + 6x16 AVX2/FMA micro-kernel (step 4)"},
         {"avx512", gemm_avx512, detail::cpu_has_avx512(), false, false,
