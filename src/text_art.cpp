@@ -37,8 +37,17 @@ std::string text_art_row(const std::vector<const float*>& images, int height, in
                          const std::vector<std::string>& captions) {
     const std::string gap = "  ";
     const std::size_t cell = 2 * static_cast<std::size_t>(width);
+    auto blank_row = [&](int r) {
+        for (const float* img : images)
+            for (int c = 0; c < width; ++c)
+                if (shade(img[r * width + c]) != ' ') return false;
+        return true;
+    };
+    int first = 0, last = height - 1;
+    while (first <= last && blank_row(first)) ++first;
+    while (last >= first && blank_row(last)) --last;
     std::string out;
-    for (int r = 0; r < height; ++r) {
+    for (int r = first; r <= last; ++r) {
         std::string line;
         for (std::size_t i = 0; i < images.size(); ++i) {
             if (i) line += gap;

@@ -398,6 +398,13 @@ TEST_CASE("text art: shades, two characters per pixel") {
     CHECK(hw::text_art(img, 2, 3) == "  @@++\n..--@@\n");
 }
 
+TEST_CASE("text art: blank rows shared by every image are cropped at top and bottom") {
+    const float a[] = {0, 0, 0, 1, 0, 0, 0, 0};  // 4×2: only row 1 has ink
+    const float b[] = {0, 0, 0, 0, 1, 0, 0, 0};  // only row 2
+    CHECK(hw::text_art_row({a, b}, 4, 2, {}) == "  @@\n      @@\n");
+    CHECK(hw::text_art_row({a}, 4, 2, {"x"}) == "  @@\n x\n");
+}
+
 TEST_CASE("text art: a row of images with centred captions") {
     const float a[] = {1, 0, 0, 1};
     const float b[] = {0, 0, 1, 1};
