@@ -265,6 +265,49 @@ void pack_b_avx512(Op op, const float* B, int ldb, int p0, int j0, int kc, int n
         dst += long(kNR) * kc;
     }
 }
+
+// Skinny products with A stored m×k (Op::N, the forward pass Y = X·W with W 256×10): rows of A
+// are contiguous along k, not m. Transpose 16×16 blocks of A on the fly (transpose16) into a small
+// L1 buffer, then run the same column scheme as small_n_cols: 16 rows of C per pass, one zmm
+// accumulator per output column j, every lane useful for any n ≤ 16.
+void small_n_cols_from_rows(int k, int n, const float* A, int lda, const float* Bp, float* C,
+                            int ldc, float alpha, float beta, int rows) {
+    __m512 acc[16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) acc[j] = _mm512_setzero_ps();
+    alignas(64) float at[16][16];  // at[q][r] = A[r][p0 + q]
+    for (int p0 = 0; p0 < k; p0 += 16) {
+        const int kk = k - p0 < 16 ? k - p0 : 16;
+        const __mmask16 pmask = kk == 16 ? __mmask16(0xFFFF) : __mmask16((1u << kk) - 1);
+        __m512 x[16];
+#pragma GCC unroll 16
+        for (int r = 0; r < 16; ++r)
+            x[r] = r < rows ? _mm512_maskz_loadu_ps(pmask, A + long(r) * lda + p0) : _mm512_setzero_ps();
+        transpose16(x);
+#pragma GCC unroll 16
+        for (int q = 0; q < 16; ++q) _mm512_store_ps(at[q], x[q]);
+        for (int q = 0; q < kk; ++q) {
+            const __m512 a = _mm512_load_ps(at[q]);
+            const float* b = Bp + 16L * (p0 + q);
+#pragma GCC unroll 16
+            for (int j = 0; j < 16; ++j) {
+                if (j >= n) break;
+                acc[j] = _mm512_fmadd_ps(a, _mm512_set1_ps(b[j]), acc[j]);
+            }
+        }
+    }
+    alignas(64) float tile[16][16];
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) {
+        if (j >= n) break;
+        _mm512_store_ps(tile[j], acc[j]);
+    }
+    for (int i = 0; i < rows; ++i) {
+        float* c = C + long(i) * ldc;
+        for (int j = 0; j < n; ++j)
+            c[j] = beta == 0.0f ? alpha * tile[j][i] : alpha * tile[j][i] + beta * c[j];
+    }
+}
 #pragma GCC diagnostic pop
 
 }  // namespace
@@ -311,6 +354,12 @@ void avx512_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const fl
         for (; i < m; i += 16)
             small_n_cols<1>(k, n, A + i, lda, Bp, C + long(i) * ldc, ldc, alpha, beta,
                             m - i < 16 ? m - i : 16);
+        return;
+    }
+    if (n <= 12) {  // few columns: transposing A on the fly beats wasting 16 − n lanes per FMA
+        for (int i = 0; i < m; i += 16)
+            small_n_cols_from_rows(k, n, A + long(i) * lda, lda, Bp, C + long(i) * ldc, ldc, alpha,
+                                   beta, m - i < 16 ? m - i : 16);
         return;
     }
     // op(A)[i, p] = A[i·a_row + p·a_col]

@@ -13,8 +13,8 @@
 // Why not share the packed blocks between threads, as BLIS does (pack B once, all threads,
 // barrier, each thread its ic/jr range, barrier, ...)? On this 2-core machine, shared with
 // other jobs, every barrier waits for the slowest thread's next time slice: we measured that
-// variant at 5–17 GFLOP/s when other processes were running, against 37–45 for slabs (and
-// equal when the machine was idle). The slab version never waits mid-computation.
+// variant at 5–17 GFLOP/s when other processes were running, against 37–45 for slabs side by
+// side, and never faster than slabs otherwise. The slab version never waits mid-computation.
 // (Chapter 07's exercises ask you to try it.)
 //
 // Skinny products (n ≤ 16, the AVX-512 path without packing of A) are always cut into row slabs.
