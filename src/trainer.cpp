@@ -34,6 +34,10 @@ void gather_batch(const LabeledSet& data, const std::vector<std::size_t>& order,
     const std::size_t B = end - begin, in = data.images.cols();
     ensure_shape(X, B, in);
     y.resize(B);
+    // Rows come from all over a 188 MB matrix, so this waits on memory; two threads wait in
+    // parallel. Pure copies: the result does not depend on the thread count.
+    const int threads = gemm_threads();
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && B >= 64)
     for (std::size_t r = 0; r < B; ++r) {
         const std::size_t src = order[begin + r];
         std::memcpy(X.row(r), data.images.row(src), in * sizeof(float));
