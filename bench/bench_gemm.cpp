@@ -8,6 +8,8 @@
 // hw::sgemm), or "openblas" / "blis". Single-threaded steps run at t:1 only; "threaded",
 // "auto" and the baselines run at t:1 and t:2. The counter FLOPS (2·m·n·k per call, as a
 // rate) is what to compare; all timings are wall-clock (UseRealTime), so threads count.
+// Run it through `make bench`, which unsets OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE and sets
+// OMP_WAIT_POLICY=passive (see the Makefile and chapter 07's text for why).
 //
 //   make bench                                   everything (minutes), JSON in build/bench.json
 //   make bench BENCH_ARGS='--benchmark_filter=n:1024/ --benchmark_repetitions=5
@@ -15,6 +17,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -145,6 +148,10 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
     std::fprintf(stderr, "peak: %s\nhw::sgemm micro-kernel: %s\n", peak.arithmetic.c_str(),
                  hw::sgemm_microkernel_name().c_str());
+    if (!std::getenv("OMP_WAIT_POLICY"))
+        std::fprintf(stderr, "note: OMP_WAIT_POLICY is not set, so idle OpenMP threads spin; on a "
+                             "machine shared with other jobs 2-thread runs can stall — `make bench` "
+                             "sets OMP_WAIT_POLICY=passive\n");
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;
