@@ -30,7 +30,8 @@ namespace hw::detail {
 
 void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
                         int k, float alpha, const float* A, int lda, const float* B, int ldb,
-                        float beta, float* C, int ldc) {
+                        float beta, float* C, int ldc, double* late) {
+    if (late) *late = 0;
     if (m <= 0 || n <= 0) return;
     const bool skinny = uk.small_n && n <= kSmallNMax;
     const bool split_n = n >= m && !skinny;
@@ -41,6 +42,8 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
         loop_nest(uk, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
+    const double t_start = omp_get_wtime();
+    double t_master = 0;  // when the calling thread finished its own slab
 #pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -56,6 +59,11 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
                           C + long(lo) * ldc, ldc);
             }
         }
+        if (t == 0) t_master = omp_get_wtime();
+    }
+    if (late) {
+        const double own = t_master - t_start, waited = omp_get_wtime() - t_master;
+        *late = waited / (own > 1e-6 ? own : 1e-6);
     }
 }
 

@@ -60,9 +60,12 @@ void choose_blocks(const MicroKernel& uk, int m, int n, int k, int& MC, int& NC,
 // The serial Goto/BLIS loop nest (gemm_packed.cpp) and its OpenMP version (gemm_threaded.cpp).
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+// When `late` is not null it receives how long the calling thread waited at the end for the
+// other threads, as a multiple of its own share's time (≈0 when cores are free; large when
+// another process held a core). hw::sgemm uses it to back off to one thread on a busy machine.
 void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
                         int k, float alpha, const float* A, int lda, const float* B, int ldb,
-                        float beta, float* C, int ldc);
+                        float beta, float* C, int ldc, double* late = nullptr);
 
 // A growable 64-byte-aligned scratch buffer; one per thread (thread_local) keeps sgemm
 // reentrant without allocating on every call.

@@ -3,9 +3,11 @@
 // It picks the best micro-kernel this CPU can run (AVX-512 > AVX2 > portable, checked once
 // with __builtin_cpu_supports), and the thread count from set_gemm_threads() or
 // OMP_NUM_THREADS, staying on the calling thread for small products (below
-// kSgemmThreadingMinFlops) and when already inside an OpenMP parallel region.
+// kSgemmThreadingMinFlops), when already inside an OpenMP parallel region, and for a while
+// after a parallel call found a core taken by another process (the back-off below).
 #include <omp.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -47,12 +49,35 @@ void gemm_threaded(Op op_a, Op op_b, int m, int n, int k, float alpha, const flo
                                lda, B, ldb, beta, C, ldc);
 }
 
+// Back-off on a busy machine. When another process holds one of the cores, a parallel call
+// ends with the calling thread waiting for a helper that is not running — with OpenMP's default
+// spin-waiting that can cost whole scheduler time slices (we measured 1.7 GFLOP/s instead of 75
+// at n = 256 with 2 threads while other jobs ran). So: if the caller waited at the join longer
+// than its own share took (`late` > 1), run the next calls on one thread for a while (250 ms,
+// doubling while it keeps happening, at most 4 s), then try again. Results do not depend on the
+// thread count (every C element is summed in the same order), so this only changes speed.
+namespace {
+std::atomic<double> g_solo_until{0.0};  // omp_get_wtime() before which sgemm stays on one thread
+std::atomic<double> g_backoff{0.25};    // seconds, doubles while contention persists
+}  // namespace
+
 void sgemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
     int threads = gemm_threads();
     if (2.0 * m * n * k < kSgemmThreadingMinFlops || omp_in_parallel()) threads = 1;
+    if (threads > 1 && omp_get_wtime() < g_solo_until.load(std::memory_order_relaxed)) threads = 1;
+    double late = 0;
     detail::loop_nest_parallel(pick_microkernel(), threads, op_a, op_b, m, n, k, alpha, A, lda, B,
-                               ldb, beta, C, ldc);
+                               ldb, beta, C, ldc, threads > 1 ? &late : nullptr);
+    if (threads > 1) {
+        if (late > 1.0) {
+            const double b = g_backoff.load(std::memory_order_relaxed);
+            g_solo_until.store(omp_get_wtime() + b, std::memory_order_relaxed);
+            g_backoff.store(b < 4.0 ? 2 * b : 4.0, std::memory_order_relaxed);
+        } else {
+            g_backoff.store(0.25, std::memory_order_relaxed);
+        }
+    }
 }
 
 void matmul(const Matrix& A, Op op_a, const Matrix& B, Op op_b, Matrix& C, float alpha,
