@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
                     hw::vector_isa().c_str());
 
         std::filesystem::create_directories(s.out);
-        std::vector<double> epochs_x, losses, accuracies, seconds;
+        std::vector<double> epochs_x, losses, accuracies, seconds, cpu_seconds;
         float lr = static_cast<float>(s.lr);
         for (int epoch = 1; epoch <= s.epochs; ++epoch) {
             char label[64];
@@ -159,15 +159,16 @@ int main(int argc, char** argv) {
             std::snprintf(suffix, sizeof suffix, "loss %.4f", r.mean_loss);
             bar.finish(suffix);
             const Evaluation e = evaluate(net, data.test);
-            std::printf("epoch %d  lr %.4g  train loss %.4f  test accuracy %.2f%%  train time %.3f s "
-                        "(%s samples/s)\n",
-                        epoch, lr, r.mean_loss, 100 * e.accuracy, r.seconds,
+            std::printf("epoch %d  lr %.4g  train loss %.4f  test accuracy %.2f%%  train %.3f s "
+                        "(%.3f s CPU, %s samples/s)\n",
+                        epoch, lr, r.mean_loss, 100 * e.accuracy, r.seconds, r.cpu_seconds,
                         hw::human_count(double(data.train.size()) / r.seconds).c_str());
             std::fflush(stdout);
             epochs_x.push_back(epoch);
             losses.push_back(r.mean_loss);
             accuracies.push_back(100 * e.accuracy);
             seconds.push_back(r.seconds);
+            cpu_seconds.push_back(r.cpu_seconds);
             lr *= static_cast<float>(s.lr_decay);
         }
 
@@ -229,6 +230,7 @@ int main(int argc, char** argv) {
             out.key("train_loss").array(losses);
             out.key("test_accuracy_percent").array(accuracies);
             out.key("epoch_seconds").array(seconds);
+            out.key("epoch_cpu_seconds").array(cpu_seconds);
             out.key("final_test_accuracy").value(final_eval.accuracy);
             out.key("confusion");
             cm.write_json(out);

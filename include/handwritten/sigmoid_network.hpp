@@ -95,7 +95,9 @@ std::string config_value(const std::string& config, const std::string& key);
 
 struct EpochResult {
     double mean_loss = 0;  // average per-sample loss seen during the epoch (before each step)
-    double seconds = 0;    // wall time of the training loop alone
+    double seconds = 0;      // wall time of the training loop alone
+    double cpu_seconds = 0;  // CPU time of this thread in the loop: on a busy machine, the
+                             // part of the wall time that was really ours
 };
 
 // One pass over `train` in the order given by a fresh shuffle from `rng`. `bar` (optional) is
