@@ -1,33 +1,43 @@
 #!/usr/bin/env python3
 """results_table.py — the README's GEMM results table from a `make bench` JSON.
 
-Usage:  python3 bench/results_table.py build/bench.json [kernel ...]
+Usage:  python3 bench/results_table.py build/bench.json [--cpu] [kernel ...]
 
 For every size (sgemm/<kernel>/n:<n>/t:<t>) and MLP shape (sgemm_shape/<kernel>/<label>/t:<t>)
 present, prints a Markdown row with each kernel's GFLOP/s (median of repetitions when the run
 had --benchmark_repetitions, else the single value) and the ratios auto/openblas, auto/blis.
-Default kernels: auto avx512 avx2 openblas blis. Python standard library only.
+Default kernels: auto avx512 avx2 openblas blis. --cpu uses the FLOPS_cpu counter (t:1 only:
+flops per CPU second of the calling thread, robust to other jobs on the machine).
+Python standard library only.
 """
 import json
 import sys
+
+COUNTER = "FLOPS"
 
 
 def main():
     if len(sys.argv) < 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    kernels = sys.argv[2:] or ["auto", "avx512", "avx2", "openblas", "blis"]
+    global COUNTER
+    args = sys.argv[2:]
+    if args and args[0] == "--cpu":  # FLOPS_cpu: the t:1 rate per CPU second of the thread
+        COUNTER, args = "FLOPS_cpu", args[1:]
+    kernels = args or ["auto", "avx512", "avx2", "openblas", "blis"]
     with open(sys.argv[1]) as f:
         data = json.load(f)
     raw, med = {}, {}
     for b in data.get("benchmarks", []):
         name = b.get("run_name", b["name"])
         parts = name.split("/")
-        if len(parts) < 4 or parts[0] not in ("sgemm", "sgemm_shape") or "FLOPS" not in b:
+        if len(parts) < 4 or parts[0] not in ("sgemm", "sgemm_shape"):
             continue
         kernel, what, t = parts[1], parts[2], parts[3]
         key = (parts[0], what, t)
-        v = float(b["FLOPS"]) / 1e9
+        v = float(b[COUNTER]) / 1e9 if COUNTER in b else None
+        if v is None:
+            continue
         if b.get("run_type") == "aggregate":
             if b.get("aggregate_name") == "median":
                 med.setdefault(key, {})[kernel] = v
@@ -44,7 +54,7 @@ def main():
 
     ctx = data.get("context", {})
     print(f"Machine: {ctx.get('hw_cpu', '?')}; {ctx.get('hw_peak', '')}; "
-          f"{ctx.get('num_cpus', '?')} CPUs; GFLOP/s, medians where repetitions were run.\n")
+          f"{ctx.get('num_cpus', '?')} CPUs; {COUNTER} in GFLOP/s, medians where repetitions were run.\n")
     head = "| problem | t | " + " | ".join(kernels) + " | auto/openblas | auto/blis |"
     print(head)
     print("|" + "---|" * (len(kernels) + 4))
