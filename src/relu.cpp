@@ -21,7 +21,12 @@ void Relu::backward(const Matrix& dY, Matrix& dX) {
     const float* x = input_->data();
     const float* g = dY.data();
     float* d = dX.data();
-    for (std::size_t i = 0; i < dY.size(); ++i) d[i] = x[i] > 0.0f ? g[i] : 0.0f;
+    // Both loads are unconditional, so the compiler can turn the choice into a vector
+    // compare-and-mask instead of a branch (which mispredicts half the time on ReLU masks).
+    for (std::size_t i = 0; i < dY.size(); ++i) {
+        const float gi = g[i];
+        d[i] = x[i] > 0.0f ? gi : 0.0f;
+    }
 }
 
 }  // namespace hw

@@ -213,10 +213,16 @@ int main(int argc, char** argv) {
         hw::History history;
         if (s.epochs > 0) {
             const auto n_train = static_cast<std::size_t>(double(data.train.size()) * (1.0 - s.val));
-            std::printf("training: %s, lr %g, batch %d, %d epochs, seed %ld; %zu train / %zu validation "
-                        "(the last %.0f%%)\n",
-                        s.optimizer == "adam" ? "adam" : (s.momentum > 0 ? (s.nesterov ? "sgd + nesterov" : "sgd + momentum") : "sgd"),
-                        s.lr, s.batch, s.epochs, s.seed, n_train, data.train.size() - n_train, 100 * s.val);
+            const std::string split =
+                n_train < data.train.size()
+                    ? std::to_string(n_train) + " train / " + std::to_string(data.train.size() - n_train) +
+                          " validation (the last " + std::to_string(int(std::lround(100 * s.val))) + "%)"
+                    : std::to_string(n_train) + " train, no validation split";
+            std::printf("training: %s, lr %g, batch %d, %d epochs, seed %ld; %s\n",
+                        s.optimizer == "adam" ? "adam"
+                        : s.momentum > 0      ? (s.nesterov ? "sgd + nesterov momentum" : "sgd + momentum")
+                                              : "sgd",
+                        s.lr, s.batch, s.epochs, s.seed, split.c_str());
             history = hw::train(net, data.train, options,
                                 [&](const hw::EpochStats& e) { print_epoch(e, s.epochs); });
         }
