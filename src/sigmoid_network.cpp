@@ -115,21 +115,15 @@ void SigmoidNetwork::gradients(const float* x, int label, SigmoidGradients& g) c
 
 float SigmoidNetwork::train_sample(const float* x, int label, float lr) {
     const int I = config_.inputs, H = config_.hidden, O = config_.outputs;
-    h_.resize(H);
+    h_.resize(H);  // no-ops after the first sample
     o_.resize(O);
+    target_.resize(O);
     delta_o_.resize(O);
     delta_h_.resize(H);
-    float t[16];
-    std::vector<float> t_heap;
-    float* tp = t;
-    if (O > 16) {
-        t_heap.resize(O);
-        tp = t_heap.data();
-    }
     forward(x, h_.data(), o_.data());
-    target(label, tp);
-    const float loss = squared_error(o_.data(), tp, O);
-    output_delta(o_.data(), tp, O, delta_o_.data());
+    target(label, target_.data());
+    const float loss = squared_error(o_.data(), target_.data(), O);
+    output_delta(o_.data(), target_.data(), O, delta_o_.data());
     // δh needs W2 as it was in the forward pass, so it comes before W2's update.
     hidden_delta(w2_, h_.data(), delta_o_.data(), delta_h_.data());
     // W -= lr · ∂loss/∂W, as rank-1 updates (they skip the zero pixels of x).

@@ -87,7 +87,7 @@ private:
     SigmoidNetworkConfig config_;
     Matrix w1_, w2_, b1_, b2_;
     // Workspace for train_sample, reused so a step never allocates.
-    std::vector<float> h_, o_, delta_o_, delta_h_;
+    std::vector<float> h_, o_, target_, delta_o_, delta_h_;
 };
 
 // A value "key=value" from a config text like "hidden=100 bias=off scale=unit"; "" if absent.
