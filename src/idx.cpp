@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -178,6 +179,12 @@ Mnist load_mnist(const std::string& dir, const std::string& dataset) {
         if (file_exists(path)) continue;
         std::string msg = "missing " + path;
         if (file_exists(path + ".gz")) msg += " (a .gz copy is there: gunzip it)";
+        // A relative default like data/mnist depends on where the binary was started from.
+        if (std::filesystem::path(dir).is_relative()) {
+            std::error_code ec;
+            const auto absolute = std::filesystem::absolute(path, ec);
+            if (!ec) msg += " (looked in " + absolute.parent_path().string() + ")";
+        }
         msg += dataset == "fashion"
                    ? "; get Fashion-MNIST with `make data-fashion`"
                    : "; get MNIST with `make data`";
