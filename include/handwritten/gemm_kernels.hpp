@@ -16,6 +16,9 @@
 //   sgemm             src/gemm/sgemm.cpp           dispatcher: best kernel + threads (= "auto")
 //
 // Every step is single-threaded except gemm_threaded and sgemm, which use gemm_threads().
+// sgemm additionally stays on one thread for products below kSgemmThreadingMinFlops, inside an
+// OpenMP parallel region, and for a while after a parallel call found a core busy with another
+// process (see src/gemm/sgemm.cpp). Results never depend on the thread count.
 // gemm_avx2 / gemm_avx512 throw std::runtime_error on a CPU without the instructions; ask
 // gemm_kernels() (the `supported` field) before calling them.
 #pragma once
