@@ -2,6 +2,10 @@
 // slabs split both ways, calls from several threads at once, and the Matrix wrapper.
 #include <omp.h>
 
+#include <array>
+#include <cstring>
+#include <vector>
+
 #include "gemm_check.hpp"
 #include "handwritten/matrix.hpp"
 
@@ -31,6 +35,25 @@ TEST_SUITE("07-threads") {
             }
         }
         gemm_test::check_large("auto", hw::sgemm);
+    }
+
+    TEST_CASE("results do not depend on the thread count (bitwise)") {
+        ThreadsGuard guard;
+        hw::Rng rng(11);
+        for (const auto& d : {std::array<int, 3>{200, 300, 129}, std::array<int, 3>{500, 40, 77},
+                              std::array<int, 3>{300, 10, 256}}) {
+            const int m = d[0], n = d[1], k = d[2];
+            std::vector<float> A(std::size_t(m) * k), B(std::size_t(k) * n), C1(std::size_t(m) * n),
+                C2(std::size_t(m) * n);
+            for (auto& x : A) x = rng.uniform(-1, 1);
+            for (auto& x : B) x = rng.uniform(-1, 1);
+            hw::set_gemm_threads(1);
+            hw::gemm_threaded(Op::N, Op::N, m, n, k, 1.0f, A.data(), k, B.data(), n, 0.0f, C1.data(), n);
+            hw::set_gemm_threads(2);
+            hw::gemm_threaded(Op::N, Op::N, m, n, k, 1.0f, A.data(), k, B.data(), n, 0.0f, C2.data(), n);
+            INFO("m=", m, " n=", n, " k=", k);
+            CHECK(std::memcmp(C1.data(), C2.data(), C1.size() * sizeof(float)) == 0);
+        }
     }
 
     TEST_CASE("set_gemm_threads(0) restores the OpenMP default") {
