@@ -2,14 +2,16 @@
 // (plus the element-wise sigmoid that follows them).
 //
 // One sample at a time, a dense layer never multiplies two matrices: it needs
-//     matvec      y = W·x           (m×n times n → m)   each output a dot product of a row with x
-//     matvec_t    y = Wᵀ·x          (n×m… i.e. x has m entries, y has n) rows of W scaled and summed
-//     rank1       W += alpha·u·vᵀ   (m×n)               each row i gets alpha·u[i]·v added
+//     matvec      y = W·x           W m×n, x: n → y: m    each output a dot product of a row with x
+//     matvec_t    y = Wᵀ·x          W m×n, x: m → y: n    the rows of W scaled by x and summed
+//     rank1       W += alpha·u·vᵀ   W m×n, u: m, v: n     row i of W gets alpha·u[i]·v added
 // All matrices are row-major with row stride n (W[i*n + j]). matvec_t and rank1 SKIP rows whose
 // scale factor (x[i], u[i]) is exactly zero: the result is the same (adding 0·w changes nothing),
-// and an MNIST digit is ~80% zero pixels, so the first layer does a fifth of the work.
+// and an MNIST digit is ~81% zero pixels, so the first layer does a fifth of the work.
+// The results of the two implementations differ in the last bits (the AVX2 one uses fused
+// multiply-add and sums in another order); each is deterministic.
 //
-// Two implementations with identical semantics: a portable one (plain loops, any x86-64) and an
+// Two implementations with the same semantics: a portable one (plain loops, any x86-64) and an
 // AVX2+FMA one (src/vector_ops_avx2.cpp, eight floats per instruction). The first call picks the
 // AVX2 one when the CPU has it; HW_SIMD=portable in the environment, or set_vector_isa(), forces
 // the portable one (to measure what SIMD buys, or to test both).
