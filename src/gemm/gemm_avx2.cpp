@@ -79,9 +79,9 @@ void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp,
 
 }  // namespace
 
-// KC = 384: the A sliver (6·384·4 = 9 KiB) and two B slivers (2·16·384·4 = 48 KiB... streamed)
-// — see chapter 06 for the arithmetic. MC·KC·4 = 144·384·4 = 216 KiB, NC·KC·4 = 512·384·4
-// = 768 KiB: the packed B block fits the 1 MiB L2.
+// Blocking: the A sliver MR×KC = 6·384·4 = 9 KiB stays in L1 while B slivers stream past; the
+// packed B block KC×NC = 384·512·4 = 768 KiB fits the 1 MiB L2; the packed A block MC×KC =
+// 144·384·4 = 216 KiB. See chapter 06 for the arithmetic.
 const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, 144, 384, 512,
                                  avx2_kernel, pack_a<kMR>, pack_b<kNR>, nullptr};
 
