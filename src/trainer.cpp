@@ -34,10 +34,9 @@ void gather_batch(const LabeledSet& data, const std::vector<std::size_t>& order,
     const std::size_t B = end - begin, in = data.images.cols();
     ensure_shape(X, B, in);
     y.resize(B);
-    // Rows come from all over a 188 MB matrix, so this waits on memory; two threads wait in
-    // parallel. Pure copies: the result does not depend on the thread count.
-    const int threads = gemm_threads();
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && B >= 64)
+    // One thread on purpose: a copy of 128 rows takes ~0.1 ms, and a parallel region that
+    // short is a hazard on a busy machine (a worker that was spinning at the last barrier may
+    // wait a whole scheduler time slice for a core: we measured 8 ms per region, 20× slower).
     for (std::size_t r = 0; r < B; ++r) {
         const std::size_t src = order[begin + r];
         std::memcpy(X.row(r), data.images.row(src), in * sizeof(float));

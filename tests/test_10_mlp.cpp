@@ -485,7 +485,7 @@ TEST_CASE("Adam: two steps by hand, with bias correction, on the SIMD path and i
 
 TEST_CASE("Adam on a large tensor: every element the same as the scalar formula, any thread count") {
     hw::Rng rng(11);
-    const std::size_t n = 100003;  // large enough to be split over threads, odd tail
+    const std::size_t n = (std::size_t{1} << 20) + 3;  // large enough to be split over threads, odd tail
     Matrix w = random_matrix(1, n, rng), g = random_matrix(1, n, rng);
     const Matrix w0 = w.clone();
     std::vector<Matrix> results;
@@ -500,7 +500,7 @@ TEST_CASE("Adam on a large tensor: every element the same as the scalar formula,
     hw::set_gemm_threads(0);
     CHECK(std::memcmp(results[0].data(), results[1].data(), n * sizeof(float)) == 0);
     // Same g twice: m̂ = g, v̂ = g², so each step moves w by lr·g/(|g| + ε) ≈ lr·sign(g).
-    for (std::size_t i = 0; i < n; i += 997) {
+    for (std::size_t i = 0; i < n; i += 9973) {
         const double gi = g.data()[i];
         const double step = 1e-3 * gi / (std::fabs(gi) + 1e-7);
         CHECK(results[0].data()[i] == doctest::Approx(w0.data()[i] - 2 * step).epsilon(1e-5).scale(1e-3));
