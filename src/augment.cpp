@@ -1,6 +1,8 @@
 // augment.cpp — random affine warps of images by inverse mapping + bilinear interpolation.
 #include "handwritten/augment.hpp"
 
+#include "handwritten/gemm.hpp"  // gemm_threads(): the one thread-count setting of the library
+
 #include <cmath>
 #include <stdexcept>
 #include <vector>
@@ -84,7 +86,7 @@ void Augmenter::augment_batch(Matrix& batch, int height, int width) {
     for (auto& w : warps) w = random_warp();
     if (scratch_.rows() != batch.rows() || scratch_.cols() != batch.cols())
         scratch_ = Matrix(batch.rows(), batch.cols());
-#pragma omp parallel for schedule(static) if (count >= 64)
+#pragma omp parallel for schedule(static) num_threads(gemm_threads()) if (count >= 64)
     for (int i = 0; i < count; ++i) warp_image(batch.row(i), scratch_.row(i), height, width, warps[i]);
     std::swap(batch, scratch_);
 }

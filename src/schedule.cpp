@@ -34,6 +34,7 @@ LrSchedule::LrSchedule(const ScheduleOptions& options, float base_lr, int total_
 
 float LrSchedule::lr(int epoch) const {
     const ScheduleOptions& o = options_;
+    // BEGIN SOLUTION
     if (o.kind == "step") return base_lr_ * std::pow(o.step_gamma, float(epoch / o.step_every));
     if (o.kind == "cosine") {
         const int warm = o.warmup_epochs;
@@ -41,6 +42,7 @@ float LrSchedule::lr(int epoch) const {
         const double progress = double(epoch - warm) / double(total_epochs_ - warm);  // [0, 1)
         return float(o.min_lr + (base_lr_ - o.min_lr) * 0.5 * (1.0 + std::cos(M_PI * progress)));
     }
+    // END SOLUTION
     if (o.kind == "plateau") return current_lr_;
     return base_lr_;
 }
