@@ -60,9 +60,8 @@ protected:
     bool input_grad_needed_ = true;
 };
 
-// Resize Y to rows×cols when its shape differs (contents are then unspecified-but-zero);
-// keeps the buffer when the shape already matches, so the training loop stops allocating
-// after the first batch.
+// Makes Y rows×cols: a new zero-filled matrix when the shape differs, the same buffer (contents
+// kept) when it already matches — so the training loop stops allocating after the first batch.
 inline void ensure_shape(Matrix& Y, std::size_t rows, std::size_t cols) {
     if (Y.rows() != rows || Y.cols() != cols) Y = Matrix(rows, cols);
 }
