@@ -270,37 +270,49 @@ void pack_b_avx512(Op op, const float* B, int ldb, int p0, int j0, int kc, int n
 // are contiguous along k, not m. Transpose 16×16 blocks of A on the fly (transpose16) into a small
 // L1 buffer, then run the same column scheme as small_n_cols: 16 rows of C per pass, one zmm
 // accumulator per output column j, every lane useful for any n ≤ 16.
+template <int NV>
 void small_n_cols_from_rows(int k, int n, const float* A, int lda, const float* Bp, float* C,
                             int ldc, float alpha, float beta, int rows) {
-    __m512 acc[16];
-#pragma GCC unroll 16
-    for (int j = 0; j < 16; ++j) acc[j] = _mm512_setzero_ps();
-    alignas(64) float at[16][16];  // at[q][r] = A[r][p0 + q]
+    __m512 acc[12][NV];  // n ≤ 12 columns × NV·16 rows
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; ++j)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_setzero_ps();
+    alignas(64) float at[NV][16][16];  // at[v][q][r] = A[16·v + r][p0 + q]
     for (int p0 = 0; p0 < k; p0 += 16) {
         const int kk = k - p0 < 16 ? k - p0 : 16;
         const __mmask16 pmask = kk == 16 ? __mmask16(0xFFFF) : __mmask16((1u << kk) - 1);
-        __m512 x[16];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) {
+            __m512 x[16];
 #pragma GCC unroll 16
-        for (int r = 0; r < 16; ++r)
-            x[r] = r < rows ? _mm512_maskz_loadu_ps(pmask, A + long(r) * lda + p0) : _mm512_setzero_ps();
-        transpose16(x);
+            for (int r = 0; r < 16; ++r)
+                x[r] = 16 * v + r < rows ? _mm512_maskz_loadu_ps(pmask, A + long(16 * v + r) * lda + p0)
+                                         : _mm512_setzero_ps();
+            transpose16(x);
 #pragma GCC unroll 16
-        for (int q = 0; q < 16; ++q) _mm512_store_ps(at[q], x[q]);
+            for (int q = 0; q < 16; ++q) _mm512_store_ps(at[v][q], x[q]);
+        }
         for (int q = 0; q < kk; ++q) {
-            const __m512 a = _mm512_load_ps(at[q]);
+            __m512 a[NV];
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) a[v] = _mm512_load_ps(at[v][q]);
             const float* b = Bp + 16L * (p0 + q);
-#pragma GCC unroll 16
-            for (int j = 0; j < 16; ++j) {
+#pragma GCC unroll 12
+            for (int j = 0; j < 12; ++j) {
                 if (j >= n) break;
-                acc[j] = _mm512_fmadd_ps(a, _mm512_set1_ps(b[j]), acc[j]);
+                const __m512 bj = _mm512_set1_ps(b[j]);
+#pragma GCC unroll 2
+                for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_fmadd_ps(a[v], bj, acc[j][v]);
             }
         }
     }
-    alignas(64) float tile[16][16];
-#pragma GCC unroll 16
-    for (int j = 0; j < 16; ++j) {
+    alignas(64) float tile[12][16 * NV];
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; ++j) {
         if (j >= n) break;
-        _mm512_store_ps(tile[j], acc[j]);
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) _mm512_store_ps(&tile[j][16 * v], acc[j][v]);
     }
     for (int i = 0; i < rows; ++i) {
         float* c = C + long(i) * ldc;
@@ -357,9 +369,13 @@ void avx512_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const fl
         return;
     }
     if (n <= 12) {  // few columns: transposing A on the fly beats wasting 16 − n lanes per FMA
-        for (int i = 0; i < m; i += 16)
-            small_n_cols_from_rows(k, n, A + long(i) * lda, lda, Bp, C + long(i) * ldc, ldc, alpha,
-                                   beta, m - i < 16 ? m - i : 16);
+        int i = 0;
+        for (; i + 32 <= m; i += 32)
+            small_n_cols_from_rows<2>(k, n, A + long(i) * lda, lda, Bp, C + long(i) * ldc, ldc,
+                                      alpha, beta, 32);
+        for (; i < m; i += 16)
+            small_n_cols_from_rows<1>(k, n, A + long(i) * lda, lda, Bp, C + long(i) * ldc, ldc,
+                                      alpha, beta, m - i < 16 ? m - i : 16);
         return;
     }
     // op(A)[i, p] = A[i·a_row + p·a_col]
