@@ -43,8 +43,8 @@ struct AugmentOptions {
     float max_scale = 0.10f;       // scale uniform in [1 - max_scale, 1 + max_scale]
 };
 
-// Draws warps from a seeded hw::Rng: same seed → same sequence of warps, whatever the thread
-// count (the warps are drawn on one thread; only the pixel work runs in parallel).
+// Draws warps from a seeded hw::Rng: same seed → same sequence of warps. Single-threaded
+// (≈ 0.35 s per epoch of 54,000 digits here: small next to the GEMMs).
 class Augmenter {
 public:
     Augmenter(const AugmentOptions& options, std::uint64_t seed);
