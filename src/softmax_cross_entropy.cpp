@@ -54,7 +54,9 @@ double SoftmaxCrossEntropy::forward(const Matrix& logits, std::span<const std::u
                                         " but only " + std::to_string(C) + " classes");
         const float* z = logits.row(r);
         const double lse = softmax_row(z, probs_.row(r), C);
+        // BEGIN SOLUTION
         loss_sum_ += lse - double(z[y]);  // −log p_y, without ever forming log(p_y)
+        // END SOLUTION
         correct_ += argmax(z, C) == y;
     }
     return B ? loss_sum_ / double(B) : 0.0;
@@ -68,8 +70,10 @@ void SoftmaxCrossEntropy::backward(Matrix& dLogits) const {
     for (std::size_t r = 0; r < B; ++r) {
         const float* p = probs_.row(r);
         float* d = dLogits.row(r);
+        // BEGIN SOLUTION
         for (std::size_t j = 0; j < C; ++j) d[j] = p[j] * inv_b;
         d[labels_[r]] -= inv_b;  // − onehot / B
+        // END SOLUTION
     }
 }
 
