@@ -62,8 +62,10 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
         if (t == 0) t_master = omp_get_wtime();
     }
     if (late) {
+        // Waits below 1 ms are wake-up latency (an idle virtual CPU can take a few hundred
+        // microseconds to wake), not a helper stuck behind another process: report 0 for them.
         const double own = t_master - t_start, waited = omp_get_wtime() - t_master;
-        *late = waited / (own > 1e-6 ? own : 1e-6);
+        *late = waited < 1e-3 ? 0.0 : waited / (own > 1e-6 ? own : 1e-6);
     }
 }
 

@@ -61,8 +61,8 @@ void choose_blocks(const MicroKernel& uk, int m, int n, int k, int& MC, int& NC,
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
 // When `late` is not null it receives how long the calling thread waited at the end for the
-// other threads, as a multiple of its own share's time (≈0 when cores are free; large when
-// another process held a core). hw::sgemm uses it to back off to one thread on a busy machine.
+// other threads, as a multiple of its own share's time (0 when the wait was under 1 ms; large
+// when another process held a core). hw::sgemm uses it to back off to one thread on a busy machine.
 void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
                         int k, float alpha, const float* A, int lda, const float* B, int ldb,
                         float beta, float* C, int ldc, double* late = nullptr);

@@ -52,9 +52,9 @@ void gemm_threaded(Op op_a, Op op_b, int m, int n, int k, float alpha, const flo
 // Back-off on a busy machine. When another process holds one of the cores, a parallel call
 // ends with the calling thread waiting for a helper that is not running — with OpenMP's default
 // spin-waiting that can cost whole scheduler time slices (we measured 1.7 GFLOP/s instead of 75
-// at n = 256 with 2 threads while other jobs ran). So: if the caller waited at the join longer
-// than its own share took (`late` > 1), run the next calls on one thread for a while (250 ms,
-// doubling while it keeps happening, at most 4 s), then try again. Results do not depend on the
+// at n = 256 with 2 threads while other jobs ran). So: if the caller waited at the join more than
+// 1 ms and longer than its own share took (`late` > 1), run the next calls on one thread for a
+// while (250 ms, doubling while it keeps happening, at most 4 s), then try again. Results do not depend on the
 // thread count (every C element is summed in the same order), so this only changes speed.
 namespace {
 std::atomic<double> g_solo_until{0.0};  // omp_get_wtime() before which sgemm stays on one thread
