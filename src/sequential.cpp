@@ -1,11 +1,13 @@
 // sequential.cpp — building an MLP from a layer list, running it, saving and loading it.
 #include "handwritten/sequential.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
 
 #include "handwritten/cli.hpp"
+#include "handwritten/dropout_layer.hpp"
 #include "handwritten/model_file.hpp"
 #include "handwritten/relu.hpp"
 #include "handwritten/sigmoid.hpp"
@@ -24,8 +26,43 @@ std::string layer_list(const std::vector<int>& sizes) {
     return out;
 }
 
+namespace {
+std::string rate_list(const std::vector<float>& rates) {
+    std::string out;
+    for (std::size_t i = 0; i < rates.size(); ++i) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%s%g", i ? "," : "", rates[i]);
+        out += buf;
+    }
+    return out;
+}
+std::vector<float> parse_rate_list(const std::string& text) {
+    std::vector<float> rates;
+    std::istringstream in(text);
+    std::string piece;
+    while (std::getline(in, piece, ',')) {
+        char* end = nullptr;
+        const float v = std::strtof(piece.c_str(), &end);
+        if (piece.empty() || end != piece.c_str() + piece.size())
+            throw std::invalid_argument("malformed dropout rate '" + piece + "' in '" + text + "'");
+        rates.push_back(v);
+    }
+    return rates;
+}
+}  // namespace
+
+float MlpSpec::dropout_after_hidden(std::size_t hidden_index) const {
+    if (dropout.empty()) return 0.0f;
+    return dropout.size() == 1 ? dropout[0] : dropout.at(hidden_index);
+}
+
 std::string MlpSpec::to_config() const {
-    return "layers=" + layer_list(sizes) + " activation=" + activation;
+    std::string config = "layers=" + layer_list(sizes) + " activation=" + activation;
+    bool any_dropout = false;
+    for (float r : dropout) any_dropout = any_dropout || r > 0;
+    if (any_dropout) config += " dropout=" + rate_list(dropout);
+    if (input_dropout > 0) config += " input_dropout=" + rate_list({input_dropout});
+    return config;
 }
 
 void MlpSpec::validate() const {
@@ -36,6 +73,14 @@ void MlpSpec::validate() const {
         if (s <= 0) throw std::invalid_argument("layer sizes must be positive, got '" + layer_list(sizes) + "'");
     if (activation != "relu" && activation != "sigmoid")
         throw std::invalid_argument("unknown activation '" + activation + "' (expected relu or sigmoid)");
+    const std::size_t hidden = sizes.size() - 2;
+    if (dropout.size() > 1 && dropout.size() != hidden)
+        throw std::invalid_argument("dropout needs one rate, or one per hidden layer (" +
+                                    std::to_string(hidden) + "), got '" + rate_list(dropout) + "'");
+    for (float r : dropout)
+        if (!(r >= 0 && r < 1)) throw std::invalid_argument("dropout rates must be in [0, 1), got " + rate_list(dropout));
+    if (!(input_dropout >= 0 && input_dropout < 1))
+        throw std::invalid_argument("input dropout must be in [0, 1)");
 }
 
 MlpSpec MlpSpec::from_config(const std::string& config) {
@@ -53,6 +98,12 @@ MlpSpec MlpSpec::from_config(const std::string& config) {
             have_layers = true;
         } else if (key == "activation") {
             spec.activation = value;
+        } else if (key == "dropout") {
+            spec.dropout = parse_rate_list(value);
+        } else if (key == "input_dropout") {
+            const std::vector<float> r = parse_rate_list(value);
+            if (r.size() != 1) throw std::invalid_argument("input_dropout takes one rate, got '" + value + "'");
+            spec.input_dropout = r[0];
         }
     }
     if (!have_layers) throw std::invalid_argument("config '" + config + "' has no layers=...");
@@ -65,20 +116,35 @@ MlpSpec MlpSpec::from_config(const std::string& config) {
 Sequential::Sequential(const MlpSpec& spec, Rng& rng) : spec_(spec) {
     spec.validate();
     const std::size_t n_dense = spec.sizes.size() - 1;
+    // Every Dense layer is initialised first, so the weights are the same with or without
+    // dropout; the dropout masks then get their own seeds from the same Rng.
+    std::vector<std::unique_ptr<Dense>> dense;
     for (std::size_t i = 0; i < n_dense; ++i) {
-        auto dense = std::make_unique<Dense>(spec.sizes[i], spec.sizes[i + 1], static_cast<int>(i));
-        dense->initialize(spec.init, rng);
-        add(std::move(dense));
+        dense.push_back(std::make_unique<Dense>(spec.sizes[i], spec.sizes[i + 1], static_cast<int>(i)));
+        dense.back()->initialize(spec.init, rng);
+    }
+    bool any_dropout = spec.input_dropout > 0;
+    for (std::size_t i = 0; i + 1 < n_dense; ++i) any_dropout = any_dropout || spec.dropout_after_hidden(i) > 0;
+    Rng dropout_seeds(any_dropout ? rng.next_u64() : 0);
+    if (spec.input_dropout > 0) add(std::make_unique<Dropout>(spec.input_dropout, dropout_seeds.next_u64()));
+    for (std::size_t i = 0; i < n_dense; ++i) {
+        add(std::move(dense[i]));
         const bool last = i + 1 == n_dense;  // the last Dense outputs logits: no activation
         if (!last) {
             if (spec.activation == "relu") add(std::make_unique<Relu>());
             else add(std::make_unique<Sigmoid>());
+            if (spec.dropout_after_hidden(i) > 0)
+                add(std::make_unique<Dropout>(spec.dropout_after_hidden(i), dropout_seeds.next_u64()));
         }
     }
 }
 
 void Sequential::add(std::unique_ptr<Layer> layer) {
-    layer->set_input_grad_needed(!layers_.empty());  // the first layer's dX feeds nothing
+    // ∂loss/∂(input) is only needed when some earlier layer has parameters to train: the first
+    // layer's dX feeds nothing (nor does a parameter-free layer in front of it, e.g. dropout).
+    bool params_before = false;
+    for (const auto& earlier : layers_) params_before = params_before || !earlier->params().empty();
+    layer->set_input_grad_needed(params_before);
     layers_.push_back(std::move(layer));
     outputs_.resize(layers_.size());
     grads_.resize(layers_.size());

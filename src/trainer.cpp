@@ -17,9 +17,11 @@ namespace {
 
 // ---------------------------------------------------------------- phases
 
-// The learning rate of an epoch (1-based). Constant in this chapter; an LR schedule (step,
-// cosine, plateau) replaces this in chapter 11.
-float learning_rate_for_epoch(const TrainOptions& options, int /*epoch*/) { return options.lr; }
+// The learning rate of an epoch (1-based): constant, unless a schedule (chapter 11's step,
+// cosine or plateau) is hooked in.
+float learning_rate_for_epoch(const TrainOptions& options, int epoch) {
+    return options.hooks.learning_rate ? options.hooks.learning_rate(epoch) : options.lr;
+}
 
 // A fresh random order of the training rows [0, n_train).
 void shuffle_rows(std::vector<std::size_t>& order, Rng& rng) {
@@ -140,6 +142,7 @@ History train(Sequential& model, const LabeledSet& data, const TrainOptions& opt
 
             phase.restart();
             gather_batch(data, order, begin, end, X, y);  // X: B×in, y: B
+            if (options.hooks.augment) options.hooks.augment(X);  // e.g. random shifts
             s.gather_seconds += phase.seconds();
 
             phase.restart();
@@ -154,13 +157,11 @@ History train(Sequential& model, const LabeledSet& data, const TrainOptions& opt
             model.backward(dlogits);      // fills every ∂loss/∂w
             s.backward_seconds += phase.seconds();
 
-            // (gradient clipping by global norm goes here)
-
             phase.restart();
+            if (options.hooks.before_step) options.hooks.before_step(params, s.lr);  // L2, clipping
             optimizer->step(params, s.lr);
+            if (options.hooks.after_step) options.hooks.after_step(params);  // max-norm
             s.update_seconds += phase.seconds();
-
-            // (constraints such as max-norm go here)
 
             if (options.progress)
                 bar.update(b + 1, "loss " + fixed(loss_sum / double(end), 4));
@@ -186,7 +187,7 @@ History train(Sequential& model, const LabeledSet& data, const TrainOptions& opt
 
         history.epochs.push_back(s);
         if (on_epoch) on_epoch(s);
-        // (early stopping and plateau schedules go here)
+        if (options.hooks.end_epoch && options.hooks.end_epoch(s, params)) break;  // early stop
     }
     return history;
 }

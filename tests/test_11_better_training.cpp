@@ -14,13 +14,16 @@
 #include "handwritten/dropout.hpp"
 #include "handwritten/dropout_layer.hpp"
 #include "handwritten/early_stopping.hpp"
+#include "handwritten/idx.hpp"
 #include "handwritten/matrix.hpp"
 #include "handwritten/random.hpp"
 #include "handwritten/regularization.hpp"
 #include "handwritten/schedule.hpp"
+#include "handwritten/sequential.hpp"
 #include "handwritten/sweep.hpp"
 #include "handwritten/temperature.hpp"
 #include "handwritten/toolbox.hpp"
+#include "handwritten/trainer.hpp"
 
 namespace {
 
@@ -622,6 +625,150 @@ TEST_CASE("toolbox: plateau schedule and early stopping at the end of each epoch
     hw::ToolboxOptions bad;
     bad.l2 = -1;
     CHECK_THROWS_AS(hw::TrainingToolbox(bad, 0.1f, 5), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- integration with chapter 10
+// (dropout inside hw::Sequential, the trainer's hooks driven by the toolbox)
+namespace {
+hw::LabeledSet tiny_problem(std::size_t n, std::uint64_t seed) {
+    // 4 inputs, 2 classes: class 1 when x0 + x1 > x2 + x3. Linearly separable.
+    hw::Rng rng(seed);
+    hw::LabeledSet set;
+    set.images = hw::Matrix(n, 4);
+    set.images.fill_uniform(rng, 0.0f, 1.0f);
+    set.height = 2;
+    set.width = 2;
+    for (std::size_t r = 0; r < n; ++r) {
+        const float* x = set.images.row(r);
+        set.labels.push_back(x[0] + x[1] > x[2] + x[3] ? 1 : 0);
+    }
+    return set;
+}
+}  // namespace
+
+TEST_CASE("MlpSpec dropout: config round trip and validation") {
+    hw::MlpSpec spec;
+    spec.sizes = {784, 100, 50, 10};
+    spec.dropout = {0.5f, 0.25f};
+    spec.input_dropout = 0.2f;
+    CHECK(spec.to_config() == "layers=784,100,50,10 activation=relu dropout=0.5,0.25 input_dropout=0.2");
+    const hw::MlpSpec back = hw::MlpSpec::from_config(spec.to_config());
+    CHECK(back.dropout == spec.dropout);
+    CHECK(back.input_dropout == doctest::Approx(0.2f));
+    CHECK(back.dropout_after_hidden(1) == doctest::Approx(0.25f));
+    hw::MlpSpec plain;
+    plain.sizes = {784, 10};
+    CHECK(plain.to_config() == "layers=784,10 activation=relu");  // chapter 10's files unchanged
+    spec.dropout = {0.5f, 0.5f, 0.5f};  // three rates, two hidden layers
+    CHECK_THROWS_AS(spec.validate(), std::invalid_argument);
+    spec.dropout = {1.0f};
+    CHECK_THROWS_AS(spec.validate(), std::invalid_argument);
+}
+
+TEST_CASE("Sequential with dropout: same weights, identity at evaluation, save/load keeps the rates") {
+    hw::MlpSpec plain;
+    plain.sizes = {6, 8, 5, 3};
+    hw::MlpSpec dropped = hw::MlpSpec::from_config(plain.to_config());
+    dropped.dropout = {0.5f};
+    dropped.input_dropout = 0.1f;
+    hw::Rng r1(7), r2(7);
+    hw::Sequential a(plain, r1), b(dropped, r2);
+    REQUIRE(b.size() == a.size() + 3);  // input dropout + one after each hidden ReLU
+    CHECK(b.layer(0).name().find("dropout") == 0);
+    CHECK_FALSE(b.layer(0).input_grad_needed());
+    CHECK_FALSE(b.layer(1).input_grad_needed());  // nothing trainable in front of dense0
+    const auto pa = a.params(), pb = b.params();
+    REQUIRE(pa.size() == pb.size());
+    for (std::size_t i = 0; i < pa.size(); ++i) CHECK(hw::max_abs_diff(*pa[i].value, *pb[i].value) == 0.0f);
+    hw::Rng rx(8);
+    hw::Matrix X(10, 6);
+    X.fill_uniform(rx, -1.0f, 1.0f);
+    const hw::Matrix za = a.forward(X, false).clone();
+    CHECK(hw::max_abs_diff(za, b.forward(X, false)) == 0.0f);  // evaluation: dropout is the identity
+    CHECK(hw::max_abs_diff(za, b.forward(X, true)) > 0.0f);    // training: it is not
+
+    const auto path = temp_dir("dropout_model") / "m.hwm";
+    b.save(path.string());
+    hw::Sequential c = hw::Sequential::load(path.string());
+    CHECK(c.spec().to_config() == b.spec().to_config());
+    CHECK(hw::max_abs_diff(c.forward(X, false), za) == 0.0f);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST_CASE("trainer hooks: called at their phases; end_epoch can stop training") {
+    const hw::LabeledSet data = tiny_problem(100, 3);
+    hw::MlpSpec spec;
+    spec.sizes = {4, 8, 2};
+    hw::Rng rng(1);
+    hw::Sequential net(spec, rng);
+    hw::TrainOptions o;
+    o.epochs = 5;
+    o.batch = 32;  // 90 training rows → 3 batches per epoch (32, 32, 26)
+    o.val_fraction = 0.1;
+    o.progress = false;
+    std::vector<int> lr_epochs;
+    int augments = 0, befores = 0, afters = 0, ends = 0;
+    o.hooks.learning_rate = [&](int epoch) {
+        lr_epochs.push_back(epoch);
+        return 0.01f * epoch;
+    };
+    o.hooks.augment = [&](hw::Matrix& X) {
+        CHECK(X.cols() == 4);
+        ++augments;
+    };
+    o.hooks.before_step = [&](const std::vector<hw::Param>& p, float lr) {
+        CHECK(p.size() == 4);
+        CHECK(lr == doctest::Approx(0.01f * lr_epochs.back()));
+        ++befores;
+    };
+    o.hooks.after_step = [&](const std::vector<hw::Param>&) { ++afters; };
+    o.hooks.end_epoch = [&](const hw::EpochStats& e, const std::vector<hw::Param>&) {
+        ++ends;
+        CHECK_FALSE(std::isnan(e.val_loss));
+        return e.epoch == 2;  // stop after the second epoch
+    };
+    const hw::History h = hw::train(net, data, o);
+    CHECK(h.epochs.size() == 2);
+    CHECK(lr_epochs == std::vector<int>{1, 2});
+    CHECK(h.epochs[1].lr == doctest::Approx(0.02f));
+    CHECK(augments == 6);
+    CHECK(befores == 6);
+    CHECK(afters == 6);
+    CHECK(ends == 2);
+}
+
+TEST_CASE("toolbox through train(): max-norm holds after every step, cosine sets each epoch's lr") {
+    const hw::LabeledSet data = tiny_problem(200, 4);
+    hw::MlpSpec spec;
+    spec.sizes = {4, 16, 2};
+    hw::Rng rng(2);
+    hw::Sequential net(spec, rng);
+    hw::ToolboxOptions t;
+    t.max_norm = 0.5f;
+    t.schedule.kind = "cosine";
+    hw::TrainingToolbox toolbox(t, 0.05f, 4);
+    hw::TrainOptions o;
+    o.epochs = 4;
+    o.batch = 20;
+    o.lr = 0.05f;
+    o.val_fraction = 0;
+    o.progress = false;
+    o.hooks.learning_rate = [&](int epoch) { return toolbox.epoch_lr(epoch - 1); };
+    o.hooks.before_step = [&](const std::vector<hw::Param>& p, float lr) { toolbox.before_step(p, lr); };
+    o.hooks.after_step = [&](const std::vector<hw::Param>& p) { toolbox.after_step(p); };
+    const hw::History h = hw::train(net, data, o);
+    REQUIRE(h.epochs.size() == 4);
+    CHECK(h.epochs[0].lr == doctest::Approx(0.05f));
+    CHECK(h.epochs[2].lr == doctest::Approx(0.025f));
+    for (const hw::Param& p : net.params()) {
+        if (!p.is_weight) continue;
+        for (std::size_t j = 0; j < p.value->cols(); ++j) {
+            double sq = 0;
+            for (std::size_t i = 0; i < p.value->rows(); ++i) sq += double((*p.value)(i, j)) * (*p.value)(i, j);
+            CHECK(std::sqrt(sq) <= 0.5 * (1 + 1e-5));
+        }
+    }
+    CHECK(h.epochs.back().train_accuracy > 0.8);  // still learns under the constraint
 }
 
 }  // TEST_SUITE

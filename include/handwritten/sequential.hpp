@@ -32,13 +32,21 @@ struct MlpSpec {
     std::vector<int> sizes;           // {784, 256, 10}: input, hidden..., classes
     std::string activation = "relu";  // hidden activation: "relu" | "sigmoid"
     Init init = Init::XavierUniform;  // Keras' default for Dense; not stored in model files
+    // Chapter 11: inverted dropout (hw::Dropout) after each hidden activation — one rate for
+    // every hidden layer, or one per hidden layer; 0 or empty = none — and on the input pixels.
+    // Stored in the config ("dropout=0.5 input_dropout=0.2") only when used; at evaluation the
+    // layers are the identity, so a loaded model predicts the same with or without them.
+    std::vector<float> dropout;
+    float input_dropout = 0.0f;
+    float dropout_after_hidden(std::size_t hidden_index) const;  // the rate after hidden layer i
 
-    // "layers=784,256,10 activation=relu"
+    // "layers=784,256,10 activation=relu" (+ " dropout=... input_dropout=..." when used)
     std::string to_config() const;
     // Parses key=value pairs separated by spaces (unknown keys are ignored, so later chapters
     // can add their own). std::invalid_argument naming the problem when malformed.
     static MlpSpec from_config(const std::string& config);
-    // Checks ≥ 2 sizes, all positive, a known activation. std::invalid_argument otherwise.
+    // Checks ≥ 2 sizes, all positive, a known activation, dropout rates in [0, 1) with 0, 1 or
+    // one-per-hidden-layer entries. std::invalid_argument otherwise.
     void validate() const;
 };
 

@@ -3,17 +3,17 @@
 //
 // One epoch, phase by phase (train() in trainer.cpp has one named step per line):
 //
-//   learning rate for this epoch   (constant here; an LR schedule sets it in chapter 11)
+//   learning rate for this epoch   (options.lr, or hooks.learning_rate: chapter 11's schedules)
 //   shuffle                        a new order of the training rows, from the seeded Rng
 //   for each mini-batch:
-//     gather batch                 copy B rows into X: B×in and their labels (augmentation hooks here)
+//     gather batch                 copy B rows into X: B×in and their labels; hooks.augment
 //     forward + loss               logits = model(X); loss = softmax-cross-entropy(logits, y)
 //     backward                     dLogits = (softmax − onehot)/B, then every layer's backward
-//     (gradient clipping goes here)
+//     hooks.before_step            L2, gradient clipping, decoupled weight decay
 //     optimizer step               w ← update(w, ∂loss/∂w, lr)
-//     (constraints such as max-norm go here)
+//     hooks.after_step             constraints such as max-norm
 //   end of epoch: evaluate val → record history → callback
-//   (early stopping / plateau schedules go here)
+//   hooks.end_epoch                plateau schedule, early stopping (may end training)
 //
 // The training loss and accuracy of an epoch are running means over its mini-batches (what Keras
 // and PyTorch print): free, since forward already computed them, but measured while the weights
@@ -38,6 +38,19 @@
 
 namespace hw {
 
+struct EpochStats;
+
+// Where chapter 11's tools plug into the loop (hw::TrainingToolbox fills these in; see
+// toolbox.hpp). Every hook is optional: with none set, train() is exactly chapter 10's loop.
+struct TrainHooks {
+    std::function<float(int epoch)> learning_rate;           // epoch (1-based) → lr; else options.lr
+    std::function<void(Matrix& X)> augment;                  // the gathered batch X: B×in, in place
+    std::function<void(const std::vector<Param>&, float lr)> before_step;  // after backward
+    std::function<void(const std::vector<Param>&)> after_step;             // after the update
+    // After validation and the epoch callback; returning true stops training (early stopping).
+    std::function<bool(const EpochStats&, const std::vector<Param>&)> end_epoch;
+};
+
 struct TrainOptions {
     int epochs = 20;
     int batch = 128;
@@ -48,6 +61,7 @@ struct TrainOptions {
     double val_fraction = 0.2;   // last fraction of the rows held out for validation; 0 = none
     std::size_t eval_batch = 1000;
     bool progress = true;        // a progress bar per epoch (batches/s, ETA, running loss)
+    TrainHooks hooks;            // chapter 11: schedules, augmentation, regularisers, stopping
 };
 
 // Everything measured in one epoch.
