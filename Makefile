@@ -48,6 +48,9 @@ ifneq ($(wildcard /usr/include/x86_64-linux-gnu/blis-openmp/blis.h),)
 endif
 BENCH_ARGS ?=
 
+# Keep the chapters' object files (make would delete them as intermediates and relink every time).
+.SECONDARY:
+
 .PHONY: all test sanitize run data data-fashion bench bench-smoke bench-plot clean help deps-test deps-bench student
 
 all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests

@@ -369,6 +369,11 @@ TEST_CASE("A batch of one gives the per-sample gradients; a batch gives their me
     for (int r = 0; r < B; ++r) ref.push_back(per_sample_backprop(net, X.row(r), y[r]));
 
     // Batch of one, sample by sample: equal to the double reference to float accuracy.
+    // Tolerance |got − ref| ≤ 1e-5·(1e-2 + |ref|): float rounding is relative to the size of the
+    // terms summed (activations and deltas of 1e-2..1), not to a gradient entry that may be a
+    // small difference of them, hence the 1e-7 absolute floor. Measured: up to 8e-8 on the
+    // portable micro-kernel, whose summation order differs from the AVX-512 one; a wrong
+    // gradient is off by 1e-4 or more.
     for (int r = 0; r < B; ++r) {
         std::memcpy(one.data(), X.row(r), 9 * sizeof(float));
         ce.forward(net.forward(one, true), std::span<const std::uint8_t>(&y[r], 1));
@@ -377,9 +382,9 @@ TEST_CASE("A batch of one gives the per-sample gradients; a batch gives their me
         const auto ps = net.params();
         for (std::size_t l = 0; l < ps.size() / 2; ++l) {
             for (std::size_t i = 0; i < ps[2 * l].grad->size(); ++i)
-                CHECK(ps[2 * l].grad->data()[i] == doctest::Approx(ref[r].dW[l][i]).epsilon(1e-5).scale(1e-3));
+                CHECK(ps[2 * l].grad->data()[i] == doctest::Approx(ref[r].dW[l][i]).epsilon(1e-5).scale(1e-2));
             for (std::size_t i = 0; i < ps[2 * l + 1].grad->size(); ++i)
-                CHECK(ps[2 * l + 1].grad->data()[i] == doctest::Approx(ref[r].db[l][i]).epsilon(1e-5).scale(1e-3));
+                CHECK(ps[2 * l + 1].grad->data()[i] == doctest::Approx(ref[r].db[l][i]).epsilon(1e-5).scale(1e-2));
         }
     }
     // The whole batch at once: the mean of the per-sample gradients (the 1/B of the loss).
@@ -391,7 +396,7 @@ TEST_CASE("A batch of one gives the per-sample gradients; a batch gives their me
         for (std::size_t i = 0; i < ps[2 * l].grad->size(); ++i) {
             double mean = 0;
             for (int r = 0; r < B; ++r) mean += ref[r].dW[l][i] / B;
-            CHECK(ps[2 * l].grad->data()[i] == doctest::Approx(mean).epsilon(1e-5).scale(1e-3));
+            CHECK(ps[2 * l].grad->data()[i] == doctest::Approx(mean).epsilon(1e-5).scale(1e-2));
         }
 }
 
