@@ -248,7 +248,7 @@ int main(int argc, char** argv) {
             std::printf("\nThe %zu most confident mistakes (probability given to the wrong class):\n", shown_count);
             const std::vector<hw::Misclassified> shown(mistakes.begin(), mistakes.begin() + shown_count);
             std::cout << hw::misclassified_text_art(data.test.images, data.test.height, data.test.width, shown,
-                                                    names, 5);
+                                                    names, 2);
         }
 
         std::filesystem::create_directories(s.out);

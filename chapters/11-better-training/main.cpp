@@ -645,7 +645,7 @@ int main(int argc, char** argv) {
             const std::size_t n = std::min<std::size_t>(s.show, mistakes.size());
             std::printf("\nThe %zu most confident mistakes (probability at T = %g):\n", n, s.temperature);
             std::cout << hw::misclassified_text_art(data.test.images, data.test.height, data.test.width,
-                                                    {mistakes.begin(), mistakes.begin() + n}, names, 5);
+                                                    {mistakes.begin(), mistakes.begin() + n}, names, 2);
         }
         const TemperatureReport temp = temperature_report(r.net, data, r.history, s.temperature);
 
