@@ -7,8 +7,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <type_traits>
 #include <vector>
 
+#include "handwritten/cli.hpp"
 #include "handwritten/machine.hpp"
 #include "handwritten/matrix.hpp"
 #include "handwritten/random.hpp"
@@ -179,6 +182,56 @@ void run_gemm_sweep(const SweepOptions& o) {
         std::printf("\n");
     }
     set_gemm_threads(0);
+}
+
+SweepOptions parse_sweep_command_line(int argc, char** argv, const std::string& program,
+                                      const std::string& summary, const SweepOptions& defaults) {
+    auto join = [](const auto& items) {
+        std::string text;
+        for (const auto& item : items) {
+            if (!text.empty()) text += ",";
+            if constexpr (std::is_same_v<std::decay_t<decltype(item)>, std::string>) text += item;
+            else text += std::to_string(item);
+        }
+        return text;
+    };
+    std::string sizes_text = join(defaults.sizes), kernels_text = join(defaults.kernels);
+    int reps = defaults.reps, threads = defaults.threads;
+    bool no_check = !defaults.check, no_openblas = !defaults.openblas;
+    Cli cli(program, summary);
+    cli.option("--sizes", sizes_text, "square sizes n (m = n = k), comma-separated")
+        .option("--kernels", kernels_text, "kernels to race (names from hw::gemm_kernels())")
+        .option("--reps", reps, "timed repetitions per point; the median is shown")
+        .option("--threads", threads, "threads for threaded kernels and OpenBLAS (0: all cores)")
+        .flag("--no-check", no_check, "skip the error column (saves the O(n^2 k) reference)")
+        .flag("--no-openblas", no_openblas, "skip the OpenBLAS comparison")
+        .epilog("Kernels: naive ikj kij jik jki kji blocked packed avx2 avx512 threaded auto.\n"
+                "OpenBLAS is optional: apt-get install libopenblas-dev.");
+    cli.parse(argc, argv);
+
+    SweepOptions options;
+    options.sizes = parse_int_list(sizes_text);
+    cli.check(!options.sizes.empty(), "--sizes must be a comma-separated list of positive integers");
+    for (int n : options.sizes) cli.check(n > 0 && n <= 8192, "--sizes must be in 1..8192");
+    cli.check(reps >= 1, "--reps must be at least 1");
+    cli.check(threads >= 0, "--threads must be >= 0");
+    for (std::size_t start = 0; start <= kernels_text.size();) {
+        const std::size_t comma = std::min(kernels_text.find(',', start), kernels_text.size());
+        const std::string name = kernels_text.substr(start, comma - start);
+        cli.check(find_gemm_kernel(name) != nullptr, "unknown kernel '" + name + "'");
+        options.kernels.push_back(name);
+        start = comma + 1;
+    }
+    options.reps = reps;
+    options.threads = threads == 0 ? cpu_count() : threads;
+    options.check = !no_check;
+    options.openblas = !no_openblas;
+    return options;
+}
+
+void print_sweep_footnote() {
+    std::printf("max err = max |C - C_ref| / sum_p |a_ip b_pj| over checked elements "
+                "(48 sampled rows when n > 48); the tests bound it by 2(k+3)u, u = 2^-24.\n");
 }
 
 }  // namespace hw

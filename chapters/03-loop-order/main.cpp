@@ -3,7 +3,6 @@
 // Prints this machine's caches and peak, then a table per size: time, GFLOP/s, % of peak, the
 // max error against the double-precision reference, and the ratio to OpenBLAS (loaded at run
 // time when installed). The chapter text is README.md next to this file.
-#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -13,50 +12,24 @@
 #include "handwritten/machine.hpp"
 
 int main(int argc, char** argv) {
-    std::string sizes_text = "64,128,256,512", kernels_text = "naive,ikj,kij,jik,jki,kji";
-    int reps = 3, threads = 1;
-    bool no_check = false, no_openblas = false;
-    hw::Cli cli("03-loop-order", "Time the six loop orders of the triple loop (naive i-j-k, i-k-j, ...) against a double-precision reference.");
-    cli.option("--sizes", sizes_text, "square sizes n (m = n = k), comma-separated")
-        .option("--kernels", kernels_text, "kernels to race (names from hw::gemm_kernels())")
-        .option("--reps", reps, "timed repetitions per point; the median is shown")
-        .option("--threads", threads, "threads for threaded kernels and OpenBLAS (0: all cores)")
-        .flag("--no-check", no_check, "skip the error column (saves the O(n^2 k) reference)")
-        .flag("--no-openblas", no_openblas, "skip the OpenBLAS comparison")
-        .epilog("Kernels: naive ikj kij jik jki kji blocked packed avx2 avx512 threaded auto.\n"
-                "OpenBLAS is optional: apt-get install libopenblas-dev.");
-    cli.parse(argc, argv);
-    const std::vector<int> sizes = hw::parse_int_list(sizes_text);
-    cli.check(!sizes.empty(), "--sizes must be a comma-separated list of positive integers");
-    for (int n : sizes) cli.check(n > 0 && n <= 8192, "--sizes must be in 1..8192");
-    cli.check(reps >= 1, "--reps must be at least 1");
-    cli.check(threads >= 0, "--threads must be >= 0");
-    std::vector<std::string> kernels;
-    for (std::size_t start = 0; start <= kernels_text.size();) {
-        const std::size_t comma = std::min(kernels_text.find(',', start), kernels_text.size());
-        const std::string name = kernels_text.substr(start, comma - start);
-        cli.check(hw::find_gemm_kernel(name) != nullptr, "unknown kernel '" + name + "'");
-        kernels.push_back(name);
-        start = comma + 1;
-    }
-    if (threads == 0) threads = hw::cpu_count();
+    hw::SweepOptions defaults;
+    defaults.sizes = {64, 128, 256, 512};
+    defaults.kernels = {"naive", "ikj", "kij", "jik", "jki", "kji"};
+    defaults.reps = 3;
+    defaults.threads = 1;
+    const hw::SweepOptions options = hw::parse_sweep_command_line(
+        argc, argv, "03-loop-order",
+        "Time the six loop orders of the triple loop (naive i-j-k, i-k-j, ...) against a double-precision reference.",
+        defaults);
 
-    hw::print_machine_header(threads);
+    hw::print_machine_header(options.threads);
     std::printf(
         "The inner loop decides the memory stride (row-major, C = A*B):\n"
         "  i-k-j, k-i-j   inner j: C row and B row, stride 1 -> vectorises, one cache line per 16 floats\n"
         "  i-j-k, j-i-k   inner k: A row stride 1, B column stride n -> one cache line per multiply\n"
         "  j-k-i, k-j-i   inner i: A column and C column, stride n -> two cache lines per multiply\n\n");
 
-    hw::SweepOptions options;
-    options.sizes = sizes;
-    options.kernels = kernels;
-    options.reps = reps;
-    options.threads = threads;
-    options.openblas = !no_openblas;
-    options.check = !no_check;
     hw::run_gemm_sweep(options);
-    std::printf("max err = max |C - C_ref| / sum_p |a_ip b_pj| over checked elements "
-                "(48 sampled rows when n > 48); the tests bound it by 2(k+3)u, u = 2^-24.\n");
+    hw::print_sweep_footnote();
     return 0;
 }

@@ -50,4 +50,12 @@ struct SweepOptions {
 // max relative error, and the ratio to OpenBLAS at the same thread count.
 void run_gemm_sweep(const SweepOptions& options);
 
+// The command line all GEMM chapter binaries share: --sizes, --kernels, --reps, --threads,
+// --no-check, --no-openblas (and --help). `defaults` supplies each chapter's own defaults;
+// the result is validated (bad values exit 2) with threads resolved (0 → all cores).
+SweepOptions parse_sweep_command_line(int argc, char** argv, const std::string& program,
+                                      const std::string& summary, const SweepOptions& defaults);
+// The footnote under every sweep: what the error column means and what the tests allow.
+void print_sweep_footnote();
+
 }  // namespace hw
