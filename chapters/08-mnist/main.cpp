@@ -194,10 +194,7 @@ int main(int argc, char** argv) {
                              names, 10, "08: mean training image per class (" + dataset + ")");
         std::printf("\nwrote %s/samples.svg and %s/means.svg (open them in a browser)\n", out.c_str(),
                     out.c_str());
-    } catch (const hw::DataError& e) {
-        std::fprintf(stderr, "08-mnist: error: %s\n", e.what());
-        return 1;
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // hw::DataError and the rest
         std::fprintf(stderr, "08-mnist: error: %s\n", e.what());
         return 1;
     }

@@ -238,13 +238,7 @@ int main(int argc, char** argv) {
             out.save(s.metrics);
             std::printf("wrote %s\n", s.metrics.c_str());
         }
-    } catch (const hw::DataError& e) {
-        std::fprintf(stderr, "09-sigmoid-network: error: %s\n", e.what());
-        return 1;
-    } catch (const hw::ModelFileError& e) {
-        std::fprintf(stderr, "09-sigmoid-network: error: %s\n", e.what());
-        return 1;
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // hw::DataError, hw::ModelFileError and the rest
         std::fprintf(stderr, "09-sigmoid-network: error: %s\n", e.what());
         return 1;
     }

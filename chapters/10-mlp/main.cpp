@@ -329,13 +329,7 @@ int main(int argc, char** argv) {
         std::printf("wrote:");
         for (const std::string& w : written) std::printf(" %s", w.c_str());
         std::printf("\n");
-    } catch (const hw::DataError& e) {
-        std::fprintf(stderr, "10-mlp: error: %s\n", e.what());
-        return 1;
-    } catch (const hw::ModelFileError& e) {
-        std::fprintf(stderr, "10-mlp: error: %s\n", e.what());
-        return 1;
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // hw::DataError, hw::ModelFileError and the rest
         std::fprintf(stderr, "10-mlp: error: %s\n", e.what());
         return 1;
     }
