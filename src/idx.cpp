@@ -8,6 +8,8 @@
 // since that is all MNIST uses.
 #include "handwritten/idx.hpp"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -210,6 +212,14 @@ const std::vector<std::string>& class_names(const std::string& dataset) {
                                                      "Coat",    "Sandal",  "Shirt",    "Sneaker",
                                                      "Bag",     "Ankle boot"};
     return dataset == "fashion" ? fashion : digits;
+}
+
+void keep_first(LabeledSet& set, std::size_t count) {
+    if (count == 0 || count >= set.size()) return;
+    Matrix kept(count, set.images.cols());
+    std::copy(set.images.data(), set.images.data() + kept.size(), kept.data());
+    set.images = std::move(kept);
+    set.labels.resize(count);
 }
 
 }  // namespace hw

@@ -95,7 +95,12 @@ void write_line_chart(const std::string& path, const std::vector<Series>& series
             os << "<text x=\"" << px(std::exp2(e)) << "\" y=\"" << top + ph + 18
                << "\" text-anchor=\"middle\">" << fmt(std::exp2(e)) << "</text>\n";
     } else {
-        const double xstep = nice_step(x1 - x0, 8);
+        // Whole-number x data (epochs) gets whole-number ticks: no "epoch 1.5".
+        bool whole_x = true;
+        for (const auto& s : series)
+            for (double x : s.x) whole_x = whole_x && x == std::floor(x);
+        double xstep = nice_step(x1 - x0, 8);
+        if (whole_x) xstep = std::max(1.0, std::round(xstep));
         for (double x = std::ceil(x0 / xstep) * xstep; x <= x1 + 1e-12; x += xstep)
             os << "<text x=\"" << px(x) << "\" y=\"" << top + ph + 18
                << "\" text-anchor=\"middle\">" << fmt(x) << "</text>\n";

@@ -412,4 +412,21 @@ TEST_CASE("text art: a row of images with centred captions") {
     CHECK(out == "@@\n  @@  @@@@\n 7    long\n");  // trailing blanks trimmed
 }
 
+
+TEST_CASE("keep_first keeps the first examples, rows and labels together") {
+    hw::LabeledSet set;
+    set.images = hw::Matrix::from_rows({{1, 2}, {3, 4}, {5, 6}});
+    set.labels = {7, 8, 9};
+    hw::keep_first(set, 0);  // 0 means "all"
+    CHECK(set.size() == 3);
+    hw::keep_first(set, 5);  // more than there are: unchanged
+    CHECK(set.size() == 3);
+    hw::keep_first(set, 2);
+    REQUIRE(set.size() == 2);
+    CHECK(set.images.rows() == 2);
+    CHECK(set.images(1, 0) == 3.0f);
+    CHECK(set.images(1, 1) == 4.0f);
+    CHECK(set.labels[1] == 8);
+}
+
 }  // TEST_SUITE

@@ -43,15 +43,6 @@ void apply_book_scale(hw::Matrix& images) {
     images.apply([](float v) { return 0.01f + 0.98f * v; });
 }
 
-// Keeps the first `limit` samples (for quick experiments).
-void truncate(hw::LabeledSet& set, long limit) {
-    if (limit <= 0 || static_cast<std::size_t>(limit) >= set.size()) return;
-    hw::Matrix kept(limit, set.images.cols());
-    std::copy(set.images.data(), set.images.data() + kept.size(), kept.data());
-    set.images = std::move(kept);
-    set.labels.resize(limit);
-}
-
 struct Evaluation {
     hw::Matrix outputs;       // N×10 sigmoid outputs
     std::vector<int> predictions;
@@ -130,7 +121,7 @@ int main(int argc, char** argv) {
 
         const std::string dir = hw::resolve_data_dir(s.data, s.dataset);
         hw::Mnist data = hw::load_mnist(dir, s.dataset);
-        truncate(data.train, s.limit);
+        hw::keep_first(data.train, static_cast<std::size_t>(s.limit));
         if (data.train.images.cols() != static_cast<std::size_t>(config.inputs))
             throw hw::DataError(dir + ": images have " + std::to_string(data.train.images.cols()) +
                                 " pixels, the network has " + std::to_string(config.inputs) + " inputs");

@@ -26,6 +26,7 @@
 #include "handwritten/softmax_cross_entropy.hpp"
 #include "handwritten/svg.hpp"
 #include "handwritten/trainer.hpp"
+#include "handwritten/training_plots.hpp"
 
 namespace {
 
@@ -41,14 +42,6 @@ struct Settings {
 };
 
 // Keeps the first `limit` training samples (quick experiments).
-void truncate(hw::LabeledSet& set, long limit) {
-    if (limit <= 0 || static_cast<std::size_t>(limit) >= set.size()) return;
-    hw::Matrix kept(limit, set.images.cols());
-    std::copy(set.images.data(), set.images.data() + kept.size(), kept.data());
-    set.images = std::move(kept);
-    set.labels.resize(limit);
-}
-
 void print_epoch(const hw::EpochStats& s, int epochs) {
     std::printf("epoch %2d/%d  train loss %.4f acc %6.2f%%", s.epoch, epochs, s.train_loss,
                 100 * s.train_accuracy);
@@ -63,42 +56,6 @@ double median(std::vector<double> v) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
-void write_curves(const std::string& out, const hw::History& h, double test_accuracy) {
-    hw::Series train_loss{"train (running mean)", {}, {}}, val_loss{"validation", {}, {}};
-    hw::Series train_acc{"train (running mean)", {}, {}}, val_acc{"validation", {}, {}};
-    for (const hw::EpochStats& s : h.epochs) {
-        train_loss.x.push_back(s.epoch);
-        train_loss.y.push_back(s.train_loss);
-        train_acc.x.push_back(s.epoch);
-        train_acc.y.push_back(100 * s.train_accuracy);
-        if (!std::isnan(s.val_loss)) {
-            val_loss.x.push_back(s.epoch);
-            val_loss.y.push_back(s.val_loss);
-            val_acc.x.push_back(s.epoch);
-            val_acc.y.push_back(100 * s.val_accuracy);
-        }
-    }
-    std::vector<hw::Series> losses{train_loss}, accs{train_acc};
-    if (!val_loss.x.empty()) {
-        losses.push_back(val_loss);
-        accs.push_back(val_acc);
-    }
-    hw::ChartOptions lo;
-    lo.title = "10-mlp: cross-entropy loss per epoch";
-    lo.x_label = "epoch";
-    lo.y_label = "mean cross-entropy";
-    hw::write_line_chart(out + "/loss.svg", losses, lo);
-    hw::ChartOptions ao;
-    ao.title = "10-mlp: accuracy per epoch";
-    ao.x_label = "epoch";
-    ao.y_label = "accuracy (%)";
-    ao.h_lines = {100 * test_accuracy};
-    char label[48];
-    std::snprintf(label, sizeof label, "final test accuracy %.2f%%", 100 * test_accuracy);
-    ao.h_line_labels = {label};
-    hw::write_line_chart(out + "/accuracy.svg", accs, ao);
 }
 
 }  // namespace
@@ -171,7 +128,7 @@ int main(int argc, char** argv) {
 
         const std::string dir = hw::resolve_data_dir(s.data, s.dataset);
         hw::Mnist data = hw::load_mnist(dir, s.dataset);
-        truncate(data.train, s.limit);
+        hw::keep_first(data.train, static_cast<std::size_t>(s.limit));
         const auto& names = hw::class_names(s.dataset);
         const std::size_t pixels = data.train.images.cols();
         if (std::size_t(net.input_size()) != pixels) {
@@ -257,7 +214,7 @@ int main(int argc, char** argv) {
                                     names, "10-mlp: most confident mistakes — predicted (true)");
         std::vector<std::string> written = {mistakes_svg};
         if (!history.epochs.empty()) {
-            write_curves(s.out, history, test.accuracy);
+            hw::write_training_curves(s.out, history, test.accuracy, "10-mlp");
             written.push_back(s.out + "/loss.svg");
             written.push_back(s.out + "/accuracy.svg");
         }

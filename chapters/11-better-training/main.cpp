@@ -33,6 +33,7 @@
 #include "handwritten/timer.hpp"
 #include "handwritten/toolbox.hpp"
 #include "handwritten/trainer.hpp"
+#include "handwritten/training_plots.hpp"
 
 namespace {
 
@@ -160,14 +161,6 @@ hw::ToolboxOptions make_toolbox_options(const Settings& s, const hw::LabeledSet&
     o.early_stopping = s.early_stopping;
     o.seed = static_cast<std::uint64_t>(s.seed) * 0x9E3779B97F4A7C15ULL + 11;
     return o;
-}
-
-void truncate(hw::LabeledSet& set, long limit) {
-    if (limit <= 0 || static_cast<std::size_t>(limit) >= set.size()) return;
-    hw::Matrix kept(limit, set.images.cols());
-    std::copy(set.images.data(), set.images.data() + kept.size(), kept.data());
-    set.images = std::move(kept);
-    set.labels.resize(limit);
 }
 
 // Logits (N×classes) of every row, in evaluation mode.
@@ -369,34 +362,12 @@ TemperatureReport temperature_report(hw::Sequential& net, const hw::Mnist& data,
     return rep;
 }
 
+// loss.svg and accuracy.svg as in chapter 10, plus the learning rate each epoch used.
 void write_curves(const std::string& out, const hw::History& h, double test_accuracy) {
-    hw::Series tl{"train (running mean)", {}, {}}, vl{"validation", {}, {}}, ta{"train (running mean)", {}, {}},
-        va{"validation", {}, {}}, lr{"learning rate", {}, {}};
-    for (const hw::EpochStats& e : h.epochs) {
-        tl.x.push_back(e.epoch), tl.y.push_back(e.train_loss);
-        ta.x.push_back(e.epoch), ta.y.push_back(100 * e.train_accuracy);
-        lr.x.push_back(e.epoch), lr.y.push_back(e.lr);
-        if (!std::isnan(e.val_loss)) {
-            vl.x.push_back(e.epoch), vl.y.push_back(e.val_loss);
-            va.x.push_back(e.epoch), va.y.push_back(100 * e.val_accuracy);
-        }
-    }
-    std::vector<hw::Series> losses{tl}, accs{ta};
-    if (!vl.x.empty()) losses.push_back(vl), accs.push_back(va);
-    hw::ChartOptions lo;
-    lo.title = "11: cross-entropy per epoch (train is measured with dropout/augmentation on)";
-    lo.x_label = "epoch";
-    lo.y_label = "mean cross-entropy";
-    hw::write_line_chart(out + "/loss.svg", losses, lo);
-    hw::ChartOptions ao;
-    ao.title = "11: accuracy per epoch";
-    ao.x_label = "epoch";
-    ao.y_label = "accuracy (%)";
-    ao.h_lines = {100 * test_accuracy};
-    char label[48];
-    std::snprintf(label, sizeof label, "final test accuracy %.2f%%", 100 * test_accuracy);
-    ao.h_line_labels = {label};
-    hw::write_line_chart(out + "/accuracy.svg", accs, ao);
+    hw::write_training_curves(out, h, test_accuracy, "11",
+                              "(train is measured with dropout/augmentation on)");
+    hw::Series lr{"learning rate", {}, {}};
+    for (const hw::EpochStats& e : h.epochs) lr.x.push_back(e.epoch), lr.y.push_back(e.lr);
     hw::ChartOptions ro;
     ro.title = "11: learning rate per epoch";
     ro.x_label = "epoch";
@@ -584,7 +555,7 @@ int main(int argc, char** argv) {
         if (s.threads > 0) hw::set_gemm_threads(s.threads);
         const std::string dir = hw::resolve_data_dir(s.data, s.dataset);
         hw::Mnist data = hw::load_mnist(dir, s.dataset);
-        truncate(data.train, s.limit);
+        hw::keep_first(data.train, static_cast<std::size_t>(s.limit));
         const auto& names = hw::class_names(s.dataset);
         const std::size_t pixels = data.train.images.cols();
         const std::vector<int> sizes = hw::parse_int_list(s.layers);

@@ -37,6 +37,10 @@ struct LabeledSet {
     std::size_t size() const { return labels.size(); }
 };
 
+// Keeps only the first `count` examples (a quick run on part of the data: --limit N).
+// count == 0 or count ≥ size() leaves the set as it is.
+void keep_first(LabeledSet& set, std::size_t count);
+
 struct Mnist {
     LabeledSet train, test;
     std::string dir;      // where the files were read from
