@@ -44,8 +44,12 @@ std::string cpu_model_name();
 int cpu_count();
 
 // Internal: FMA-throughput loops compiled with the matching -m flags (machine_avx2.cpp,
-// machine_avx512.cpp). Return vector FMAs per nanosecond; call only when supported.
-double fma_rate_avx2_per_ns();
-double fma_rate_avx512_per_ns();
+// machine_avx512.cpp); call only when supported. Each runs `loops` × kFmaChains independent
+// vector FMAs.
+// They use no standard-library templates: a template instantiated under -mavx512f could be
+// the copy the linker keeps for generic code, and fault on a CPU without AVX-512.
+constexpr int kFmaChains = 12;
+void fma_chains_avx2(long loops);
+void fma_chains_avx512(long loops);
 
 }  // namespace hw
