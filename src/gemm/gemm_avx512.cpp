@@ -118,6 +118,26 @@ void small_n_rows(int k, const float* A, long a_row, long a_col, const float* Bp
     }
 }
 
+// The skinny kernels' epilogue: acc[j][v] holds column j of C for rows 16·v … 16·v+15. Store
+// the J×(16·NV) tile, then write its transpose into the first `rows` rows and `n` columns of C
+// with alpha and beta (beta == 0: C is not read).
+template <int J, int NV>
+void write_transposed_tile(const __m512 (&acc)[J][NV], int n, int rows, float alpha, float beta,
+                           float* C, int ldc) {
+    alignas(64) float tile[J][16 * NV];
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j) {
+        if (j >= n) break;
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) _mm512_store_ps(&tile[j][16 * v], acc[j][v]);
+    }
+    for (int i = 0; i < rows; ++i) {
+        float* c = C + long(i) * ldc;
+        for (int j = 0; j < n; ++j)
+            c[j] = beta == 0.0f ? alpha * tile[j][i] : alpha * tile[j][i] + beta * c[j];
+    }
+}
+
 // When A is stored k×m (op_a = T, the dW = Xᵀ·dY product), a row of stored A is contiguous
 // along m, so vectorise along m instead: the accumulators are columns of C (NV·16 rows i ×
 // one column j each, n ≤ 16 of them), every lane useful even for n = 10. The tile is then
@@ -149,18 +169,7 @@ void small_n_cols(int k, int n, const float* A, int lda, const float* Bp, float*
             for (int v = 0; v < NV; ++v) acc[j][v] = _mm512_fmadd_ps(av[v], bj, acc[j][v]);
         }
     }
-    alignas(64) float tile[16][16 * NV];
-#pragma GCC unroll 16
-    for (int j = 0; j < 16; ++j) {
-        if (j >= n) break;
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) _mm512_store_ps(&tile[j][16 * v], acc[j][v]);
-    }
-    for (int i = 0; i < rows; ++i) {
-        float* c = C + long(i) * ldc;
-        for (int j = 0; j < n; ++j)
-            c[j] = beta == 0.0f ? alpha * tile[j][i] : alpha * tile[j][i] + beta * c[j];
-    }
+    write_transposed_tile(acc, n, rows, alpha, beta, C, ldc);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -307,18 +316,7 @@ void small_n_cols_from_rows(int k, int n, const float* A, int lda, const float* 
             }
         }
     }
-    alignas(64) float tile[12][16 * NV];
-#pragma GCC unroll 12
-    for (int j = 0; j < 12; ++j) {
-        if (j >= n) break;
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) _mm512_store_ps(&tile[j][16 * v], acc[j][v]);
-    }
-    for (int i = 0; i < rows; ++i) {
-        float* c = C + long(i) * ldc;
-        for (int j = 0; j < n; ++j)
-            c[j] = beta == 0.0f ? alpha * tile[j][i] : alpha * tile[j][i] + beta * c[j];
-    }
+    write_transposed_tile(acc, n, rows, alpha, beta, C, ldc);
 }
 #pragma GCC diagnostic pop
 
