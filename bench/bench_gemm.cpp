@@ -10,19 +10,22 @@
 // rate) is what to compare; all timings are wall-clock (UseRealTime), so threads count.
 // For t:1 runs a second counter, FLOPS_cpu, divides by the calling thread's CPU time instead:
 // on a shared machine it drops the time the scheduler gave the core to another process.
-// Run it through `make bench`, which unsets OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE and sets
-// OMP_WAIT_POLICY=passive (see the Makefile and chapter 07's text for why).
+// For auto at t:2, a third counter, solo, is the share of calls sgemm's busy-machine back-off ran
+// on one thread (0 on a quiet machine). Every benchmark starts with the thread pools settled
+// (settle_thread_pools below). Run it through `make bench`, which unsets OPENBLAS_CORETYPE and
+// OPENBLAS_L2_SIZE so that OpenBLAS picks its kernel for this CPU.
 //
 //   make bench                                   everything (minutes), JSON in build/bench.json
 //   make bench BENCH_ARGS='--benchmark_filter=n:1024/ --benchmark_repetitions=5
 //                          --benchmark_report_aggregates_only=true'   medians of 5
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "baselines.hpp"
@@ -85,6 +88,19 @@ double thread_cpu_seconds() {
     return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+// Every benchmark starts on a settled machine: no thread pool left spinning by the previous
+// one. OpenBLAS's idle workers spin for ~70 ms after a call and libgomp's (ours, BLIS's) for a
+// few milliseconds; in one process, with repetitions interleaved, a pool still spinning takes a
+// core from the next contender's second thread (we measured `auto` on the 784×256 MLP shapes at
+// 138–146 GFLOP/s right after OpenBLAS runs, 191–202 without them). So: park OpenBLAS's pool
+// (its next call starts a new one, in the untimed warm-up) and give libgomp's spinners 20 ms.
+std::vector<void (*)()> g_park_pools;
+
+void settle_thread_pools() {
+    for (auto park : g_park_pools) park();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 struct Contender {
     std::string name;
     hw::GemmFn fn;
@@ -94,9 +110,11 @@ struct Contender {
 
 void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int n, int k, int t) {
     Operands x(oa, ob, m, n, k);
+    settle_thread_pools();
     if (who.set_threads) who.set_threads(t);
     hw::set_gemm_threads(t);
     who.fn(oa, ob, m, n, k, 1.0f, x.A, x.lda, x.B, x.ldb, 0.0f, x.C, x.ldc);  // warm up, page in
+    const hw::SgemmBackoffStats before = hw::sgemm_backoff_stats();
     double thread_cpu = 0;  // CPU time of this (the calling) thread inside the timed loop
     for (auto _ : state) {
         const double c0 = thread_cpu_seconds();
@@ -111,6 +129,14 @@ void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int
     // jobs it removes the time the scheduler gave the core to someone else. Meaningless for t:2
     // (the other thread's work is not counted), so only reported for t:1.
     if (t == 1 && thread_cpu > 0) state.counters["FLOPS_cpu"] = benchmark::Counter(flops / thread_cpu);
+    // For auto with t:2: the share of timed calls that sgemm's busy-machine back-off ran on one
+    // thread (0 on a quiet machine). A figure with solo > 0 measured the machine's other jobs.
+    if (t > 1 && who.name == "auto") {
+        const hw::SgemmBackoffStats after = hw::sgemm_backoff_stats();
+        const double solo = double(after.solo_calls - before.solo_calls);
+        const double all = solo + double(after.parallel_calls - before.parallel_calls);
+        if (all > 0) state.counters["solo"] = benchmark::Counter(solo / all);
+    }
 }
 
 }  // namespace
@@ -120,9 +146,10 @@ int main(int argc, char** argv) {
     for (const auto& kern : hw::gemm_kernels())
         if (kern.supported) who.push_back({kern.name, kern.fn, nullptr, kern.threaded, kern.slow});
     for (const auto& base : {bench::openblas_baseline(), bench::blis_baseline()}) {
-        if (base.fn)
+        if (base.fn) {
             who.push_back({base.name, base.fn, base.set_threads, true, false});
-        else
+            if (base.park_threads) g_park_pools.push_back(base.park_threads);
+        } else
             std::fprintf(stderr, "note: %s\n", base.install_hint);
     }
 
@@ -164,10 +191,6 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
     std::fprintf(stderr, "peak: %s\nhw::sgemm micro-kernel: %s\n", peak.arithmetic.c_str(),
                  hw::sgemm_microkernel_name().c_str());
-    if (!std::getenv("OMP_WAIT_POLICY"))
-        std::fprintf(stderr, "note: OMP_WAIT_POLICY is not set, so idle OpenMP threads spin; on a "
-                             "machine shared with other jobs 2-thread runs can stall — `make bench` "
-                             "sets OMP_WAIT_POLICY=passive\n");
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -4,10 +4,12 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -75,6 +77,7 @@ const OpenBlasRuntime& openblas_runtime() {
         g_cblas_sgemm = reinterpret_cast<CblasSgemm>(dlsym(lib, "cblas_sgemm"));
         r.set_threads = reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads"));
         auto config = reinterpret_cast<const char* (*)()>(dlsym(lib, "openblas_get_config"));
+        r.park_threads = reinterpret_cast<int (*)()>(dlsym(lib, "blas_thread_shutdown_"));
         if (!g_cblas_sgemm || !r.set_threads) {
             r.note = "OpenBLAS: libopenblas.so.0 found but without cblas_sgemm";
             return r;
@@ -100,8 +103,15 @@ void print_machine_header(int threads) {
     std::printf("%s\n\n", openblas_runtime().note.c_str());
 }
 
+void settle_thread_pools() {
+    const OpenBlasRuntime& ob = openblas_runtime();
+    if (ob.available && ob.park_threads) ob.park_threads();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 GemmTiming time_gemm(GemmFn fn, int m, int n, int k, int reps, int threads, double min_seconds) {
     Operands x(m, n, k);
+    settle_thread_pools();
     set_gemm_threads(threads);
     Stopwatch warm;
     fn(Op::N, Op::N, m, n, k, 1.0f, x.A, k, x.B, n, 0.0f, x.C, n);  // warm-up; pages touched

@@ -63,6 +63,34 @@ TEST_SUITE("07-threads") {
         CHECK(hw::gemm_threads() == omp_get_max_threads());
     }
 
+    TEST_CASE("the back-off counters account for every call large enough to split") {
+        ThreadsGuard guard;
+        hw::Matrix A(96, 200), B(200, 160), C;  // 2·96·160·200 = 6.1 MFLOP: above the threshold
+        hw::Rng rng(5);
+        A.fill_uniform(rng, -1, 1);
+        B.fill_uniform(rng, -1, 1);
+        const auto calls = [] {
+            const hw::SgemmBackoffStats s = hw::sgemm_backoff_stats();
+            return s.parallel_calls + s.solo_calls;
+        };
+        hw::set_gemm_threads(2);
+        long before = calls();
+        for (int i = 0; i < 5; ++i) hw::matmul(A, Op::N, B, Op::N, C);
+        // Each call ran in parallel or, during a back-off, solo: counted exactly once either way.
+        CHECK(calls() - before == 5);
+        hw::set_gemm_threads(1);  // one thread asked for: nothing to back off from, not counted
+        before = calls();
+        hw::matmul(A, Op::N, B, Op::N, C);
+        CHECK(calls() == before);
+        hw::set_gemm_threads(2);  // below kSgemmThreadingMinFlops: stays serial, not counted
+        hw::Matrix a(8, 8), b(8, 8), c;
+        before = calls();
+        hw::matmul(a, Op::N, b, Op::N, c);
+        CHECK(calls() == before);
+        const hw::SgemmBackoffStats s = hw::sgemm_backoff_stats();
+        CHECK(s.backoffs <= s.parallel_calls);  // a back-off starts only after a parallel call
+    }
+
     TEST_CASE("sgemm is reentrant: two threads call it at once") {
         ThreadsGuard guard;
         hw::set_gemm_threads(2);

@@ -18,6 +18,7 @@ struct OpenBlasRuntime {
     std::string note;  // what was loaded, or how to install it
     GemmFn sgemm = nullptr;                // row-major wrapper with the hw::sgemm signature
     void (*set_threads)(int) = nullptr;    // openblas_set_num_threads
+    int (*park_threads)() = nullptr;       // blas_thread_shutdown_, when exported (see below)
 };
 const OpenBlasRuntime& openblas_runtime();
 
@@ -30,6 +31,11 @@ struct GemmTiming {
 };
 // Times fn on random m×n×k operands (op N, N): each repetition runs enough calls to last
 // ≥ min_seconds; the result is the median repetition. threads is set with set_gemm_threads.
+// Before each timing: park OpenBLAS's thread pool (its idle workers spin ~70 ms after a call,
+// taking a core from whatever runs next; its next call starts a new pool) and sleep 20 ms so
+// idle OpenMP workers stop spinning too. Each contender starts on a settled machine.
+void settle_thread_pools();
+
 GemmTiming time_gemm(GemmFn fn, int m, int n, int k, int reps, int threads,
                      double min_seconds = 0.05);
 

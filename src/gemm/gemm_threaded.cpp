@@ -30,8 +30,8 @@ namespace hw::detail {
 
 void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
                         int k, float alpha, const float* A, int lda, const float* B, int ldb,
-                        float beta, float* C, int ldc, double* late) {
-    if (late) *late = 0;
+                        float beta, float* C, int ldc, JoinTiming* timing) {
+    if (timing) *timing = {};
     if (m <= 0 || n <= 0) return;
     const bool skinny = uk.small_n && n <= kSmallNMax;
     const bool split_n = n >= m && !skinny;
@@ -61,12 +61,7 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
         }
         if (t == 0) t_master = omp_get_wtime();
     }
-    if (late) {
-        // Waits below 1 ms are wake-up latency (an idle virtual CPU can take a few hundred
-        // microseconds to wake), not a helper stuck behind another process: report 0 for them.
-        const double own = t_master - t_start, waited = omp_get_wtime() - t_master;
-        *late = waited < 1e-3 ? 0.0 : waited / (own > 1e-6 ? own : 1e-6);
-    }
+    if (timing) *timing = {t_master - t_start, omp_get_wtime() - t_master};
 }
 
 }  // namespace hw::detail

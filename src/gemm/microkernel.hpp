@@ -60,12 +60,15 @@ void choose_blocks(const MicroKernel& uk, int m, int n, int k, int& MC, int& NC,
 // The serial Goto/BLIS loop nest (gemm_packed.cpp) and its OpenMP version (gemm_threaded.cpp).
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
-// When `late` is not null it receives how long the calling thread waited at the end for the
-// other threads, as a multiple of its own share's time (0 when the wait was under 1 ms; large
-// when another process held a core). hw::sgemm uses it to back off to one thread on a busy machine.
+// How a parallel call went for the calling thread: the time its own slab took, and how long it
+// then waited at the join for the others (long when another process held a core). Both 0 when
+// the call ran on one thread. hw::sgemm uses them to back off to one thread on a busy machine.
+struct JoinTiming {
+    double own_seconds = 0, wait_seconds = 0;
+};
 void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
                         int k, float alpha, const float* A, int lda, const float* B, int ldb,
-                        float beta, float* C, int ldc, double* late = nullptr);
+                        float beta, float* C, int ldc, JoinTiming* timing = nullptr);
 
 // A growable 64-byte-aligned scratch buffer; one per thread (thread_local) keeps sgemm
 // reentrant without allocating on every call.

@@ -7,9 +7,11 @@
 // after a parallel call found a core taken by another process (the back-off below).
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 #include "handwritten/gemm.hpp"
@@ -50,34 +52,70 @@ void gemm_threaded(Op op_a, Op op_b, int m, int n, int k, float alpha, const flo
 }
 
 // Back-off on a busy machine. When another process holds one of the cores, a parallel call
-// ends with the calling thread waiting for a helper that is not running — with OpenMP's default
-// spin-waiting that can cost whole scheduler time slices (we measured 1.7 GFLOP/s instead of 75
-// at n = 256 with 2 threads while other jobs ran). So: if the caller waited at the join more than
-// 1 ms and longer than its own share took (`late` > 1), run the next calls on one thread for a
-// while (250 ms, doubling while it keeps happening, at most 4 s), then try again. Results do not depend on the
-// thread count (every C element is summed in the same order), so this only changes speed.
+// ends with the calling thread waiting at the join for a helper that is not running — whole
+// scheduler time slices (we measured 1.7 GFLOP/s instead of 75 at n = 256 with 2 threads while
+// other jobs ran). Splitting over T threads pays while that wait is shorter than the T−1 shares
+// the caller no longer computes itself: serial ≈ T·own, parallel = own + wait.
+//
+// So sgemm keeps, over a window of at least 50 ms of parallel calls, the sum of the caller's own
+// share times and the sum of its waits. When a window closes with wait > (T−1)·own — the
+// parallel calls were slower than serial ones would have been — the next calls run on one thread
+// for a while (250 ms, doubling while it keeps happening, at most 4 s), then sgemm tries again.
+// A window, not a single call: one helper preempted once for a few milliseconds (it happens on
+// any shared machine) costs those milliseconds, while backing off for it would cost half the
+// speed for 250 ms. (A per-call rule did exactly that, 20–48% of the MLP's 0.3 ms products ran
+// solo on a nearly idle machine.)
+// Results do not depend on the thread count (every C element is summed in the same order), so
+// all of this changes speed only.
 namespace {
+
+constexpr double kWindowSeconds = 0.05, kFirstBackoff = 0.25, kMaxBackoff = 4.0;
+
 std::atomic<double> g_solo_until{0.0};  // omp_get_wtime() before which sgemm stays on one thread
-std::atomic<double> g_backoff{0.25};    // seconds, doubles while contention persists
+std::atomic<long> g_parallel_calls{0}, g_solo_calls{0}, g_backoffs{0};
+
+struct ContentionWindow {
+    std::mutex mutex;
+    double own = 0, wait = 0;  // seconds: Σ (T−1)·own share, Σ wait at the join
+    double backoff = kFirstBackoff;
+};
+ContentionWindow g_window;
+
+// Called after every parallel call; starts a back-off when a window shows contention.
+void record_parallel_call(int threads, const detail::JoinTiming& timing) {
+    g_parallel_calls.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(g_window.mutex);
+    g_window.own += (threads - 1) * timing.own_seconds;
+    g_window.wait += timing.wait_seconds;
+    if (g_window.own + g_window.wait < kWindowSeconds) return;
+    if (g_window.wait > g_window.own) {
+        g_solo_until.store(omp_get_wtime() + g_window.backoff, std::memory_order_relaxed);
+        g_window.backoff = std::min(2 * g_window.backoff, kMaxBackoff);
+        g_backoffs.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        g_window.backoff = kFirstBackoff;
+    }
+    g_window.own = g_window.wait = 0;
+}
+
 }  // namespace
+
+SgemmBackoffStats sgemm_backoff_stats() {
+    return {g_parallel_calls.load(), g_solo_calls.load(), g_backoffs.load()};
+}
 
 void sgemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
     int threads = gemm_threads();
     if (2.0 * m * n * k < kSgemmThreadingMinFlops || omp_in_parallel()) threads = 1;
-    if (threads > 1 && omp_get_wtime() < g_solo_until.load(std::memory_order_relaxed)) threads = 1;
-    double late = 0;
-    detail::loop_nest_parallel(pick_microkernel(), threads, op_a, op_b, m, n, k, alpha, A, lda, B,
-                               ldb, beta, C, ldc, threads > 1 ? &late : nullptr);
-    if (threads > 1) {
-        if (late > 1.0) {
-            const double b = g_backoff.load(std::memory_order_relaxed);
-            g_solo_until.store(omp_get_wtime() + b, std::memory_order_relaxed);
-            g_backoff.store(b < 4.0 ? 2 * b : 4.0, std::memory_order_relaxed);
-        } else {
-            g_backoff.store(0.25, std::memory_order_relaxed);
-        }
+    if (threads > 1 && omp_get_wtime() < g_solo_until.load(std::memory_order_relaxed)) {
+        threads = 1;
+        g_solo_calls.fetch_add(1, std::memory_order_relaxed);
     }
+    detail::JoinTiming timing;
+    detail::loop_nest_parallel(pick_microkernel(), threads, op_a, op_b, m, n, k, alpha, A, lda, B,
+                               ldb, beta, C, ldc, &timing);
+    if (threads > 1) record_parallel_call(threads, timing);
 }
 
 void matmul(const Matrix& A, Op op_a, const Matrix& B, Op op_b, Matrix& C, float alpha,
