@@ -22,7 +22,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -33,6 +32,7 @@
 #include "handwritten/machine.hpp"
 #include "handwritten/matrix.hpp"
 #include "handwritten/random.hpp"
+#include "handwritten/timer.hpp"
 
 namespace {
 
@@ -82,12 +82,6 @@ struct Operands {
     }
 };
 
-double thread_cpu_seconds() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
 // Every benchmark starts on a settled machine: no thread pool left spinning by the previous
 // one. OpenBLAS's idle workers spin for ~70 ms after a call and libgomp's (ours, BLIS's) for a
 // few milliseconds; in one process, with repetitions interleaved, a pool still spinning takes a
@@ -117,9 +111,9 @@ void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int
     const hw::SgemmBackoffStats before = hw::sgemm_backoff_stats();
     double thread_cpu = 0;  // CPU time of this (the calling) thread inside the timed loop
     for (auto _ : state) {
-        const double c0 = thread_cpu_seconds();
+        const double c0 = hw::thread_cpu_seconds();
         who.fn(oa, ob, m, n, k, 1.0f, x.A, x.lda, x.B, x.ldb, 0.0f, x.C, x.ldc);
-        thread_cpu += thread_cpu_seconds() - c0;
+        thread_cpu += hw::thread_cpu_seconds() - c0;
         benchmark::DoNotOptimize(x.C);
         benchmark::ClobberMemory();
     }

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "handwritten/gemm.hpp"
+#include "handwritten/parallel.hpp"
 #include "optimizer_kernels.hpp"
 
 namespace hw {
@@ -29,25 +29,12 @@ void match_state(std::vector<Matrix>& state, const std::vector<Param>& params, c
             throw std::logic_error(std::string(who) + ": parameter '" + params[i].name + "' changed shape");
 }
 
-// Runs body(begin, end) over [0, n) in slices, in parallel only when n is large (≥ 1M
-// elements, ≥ 0.5 ms of work). Shorter parallel regions barely pay on a quiet machine and are a
-// hazard on a busy one: a worker thread that was spinning at the last barrier may wait a whole
-// scheduler time slice for a core (we measured 8 ms per region for a 0.1 ms update).
+// Runs body(begin, end) over [0, n), split over the GEMM threads when n ≥ 64K elements
+// (~30 µs of Adam; below that a parallel region's fork and join cost more than it saves).
+// Slices are multiples of 16 floats, so SIMD loops see the same element grouping.
 template <class Body>
 void for_slices(std::size_t n, Body body) {
-    constexpr std::size_t kMinParallel = std::size_t{1} << 20;
-    const int threads = gemm_threads();
-    if (threads <= 1 || n < kMinParallel) {
-        body(std::size_t{0}, n);
-        return;
-    }
-    // Slices are multiples of 16 floats, so SIMD loops see the same element grouping.
-    const std::size_t slice = ((n + threads - 1) / threads + 15) / 16 * 16;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; ++t) {
-        const std::size_t begin = std::min(n, slice * t), end = std::min(n, begin + slice);
-        if (begin < end) body(begin, end);
-    }
+    parallel_slices(n, std::size_t{1} << 16, 16, body);
 }
 
 bool cpu_has_avx2_fma() {

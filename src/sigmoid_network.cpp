@@ -5,7 +5,6 @@
 //            W2: H×10    z2 = W2ᵀh + b2: 10  o = σ(z2): 10
 #include "handwritten/sigmoid_network.hpp"
 
-#include <time.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,17 +14,12 @@
 #include "handwritten/idx.hpp"
 #include "handwritten/progress.hpp"
 #include "handwritten/random.hpp"
+#include "handwritten/timer.hpp"
 #include "handwritten/vector_ops.hpp"
 
 namespace hw {
 
 namespace {
-
-double thread_cpu_seconds() {
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
 
 void add_bias(float* v, const Matrix& b, bool use_bias) {
     if (!use_bias) return;

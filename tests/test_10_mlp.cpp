@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -25,6 +26,7 @@
 #include "handwritten/gemm.hpp"
 #include "handwritten/model_file.hpp"
 #include "handwritten/optimizer.hpp"
+#include "handwritten/parallel.hpp"
 #include "handwritten/relu.hpp"
 #include "handwritten/sequential.hpp"
 #include "handwritten/sigmoid.hpp"
@@ -510,6 +512,33 @@ TEST_CASE("Adam on a large tensor: every element the same as the scalar formula,
         const double step = 1e-3 * gi / (std::fabs(gi) + 1e-7);
         CHECK(results[0].data()[i] == doctest::Approx(w0.data()[i] - 2 * step).epsilon(1e-5).scale(1e-3));
     }
+}
+
+TEST_CASE("parallel_slices covers [0, n) exactly once, in grain-aligned slices, on 1 and 2 threads") {
+    for (int threads : {1, 2}) {
+        hw::set_gemm_threads(threads);
+        for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{31}, std::size_t{32},
+                              std::size_t{1000}, std::size_t{4099}}) {
+            CAPTURE(threads);
+            CAPTURE(n);
+            std::vector<int> hits(n, 0);
+            std::vector<std::pair<std::size_t, std::size_t>> slices(8, {0, 0});
+            std::atomic<int> calls{0};
+            hw::parallel_slices(n, 32, 16, [&](std::size_t b, std::size_t e) {
+                slices[std::size_t(calls.fetch_add(1))] = {b, e};
+                for (std::size_t i = b; i < e; ++i) ++hits[i];  // slices are disjoint: no race
+            });
+            for (std::size_t i = 0; i < n; ++i) REQUIRE(hits[i] == 1);
+            // Below min_parallel (32) or on one thread: a single call over everything.
+            if (n < 32 || threads == 1) CHECK(calls.load() == 1);
+            for (int c = 0; c < calls.load(); ++c) {
+                const auto [b, e] = slices[std::size_t(c)];
+                CHECK((b < e || n == 0));
+                CHECK((b % 16 == 0 || b == n));  // slice starts are multiples of the grain
+            }
+        }
+    }
+    hw::set_gemm_threads(0);
 }
 
 // ---------------------------------------------------------------- training

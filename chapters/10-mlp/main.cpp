@@ -281,6 +281,13 @@ int main(int argc, char** argv) {
             std::printf("training time: median %.3f s/epoch for the mini-batch loop (%.3f s with validation), "
                         "GEMM %.0f GFLOP/s = %.0f%% of it\n",
                         median(train_seconds), median(epoch_seconds), median(gemm_gflops), 100 * median(gemm_share));
+        // On a machine shared with other jobs sgemm may have run on one thread for a while.
+        const hw::SgemmBackoffStats backoff = hw::sgemm_backoff_stats();
+        if (backoff.backoffs > 0)
+            std::printf("GEMM back-off: another process held a core; %ld back-offs, %.0f%% of the "
+                        "products ran on one thread\n", backoff.backoffs,
+                        100.0 * double(backoff.solo_calls) /
+                            double(backoff.solo_calls + backoff.parallel_calls));
         std::printf("test accuracy: %.2f%%  (test loss %.4f, %zu of %zu wrong)\n", 100 * test.accuracy, test.loss,
                     cm.total() - cm.correct(), cm.total());
         std::printf("wrote:");

@@ -24,6 +24,7 @@
 
 #include "common.hpp"
 #include "handwritten/gemm_kernels.hpp"
+#include "handwritten/timer.hpp"
 #include "microkernel.hpp"
 
 namespace hw::detail {
@@ -43,10 +44,11 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
         return;
     }
     const double t_start = omp_get_wtime();
-    double t_master = 0;  // when the calling thread finished its own slab
+    double t_master = 0, cpu_master = 0;  // when the calling thread finished its slab; its CPU time
 #pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const double cpu_start = t == 0 && timing ? thread_cpu_seconds() : 0;
         const int lo = int(long(units) * t / nt) * unit;
         const int hi = std::min(split_n ? n : m, int(long(units) * (t + 1) / nt) * unit);
         if (hi > lo) {
@@ -59,9 +61,12 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
                           C + long(lo) * ldc, ldc);
             }
         }
-        if (t == 0) t_master = omp_get_wtime();
+        if (t == 0) {
+            t_master = omp_get_wtime();
+            if (timing) cpu_master = thread_cpu_seconds() - cpu_start;
+        }
     }
-    if (timing) *timing = {t_master - t_start, omp_get_wtime() - t_master};
+    if (timing) *timing = {t_master - t_start, cpu_master, omp_get_wtime() - t_master};
 }
 
 }  // namespace hw::detail

@@ -60,11 +60,12 @@ void choose_blocks(const MicroKernel& uk, int m, int n, int k, int& MC, int& NC,
 // The serial Goto/BLIS loop nest (gemm_packed.cpp) and its OpenMP version (gemm_threaded.cpp).
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
-// How a parallel call went for the calling thread: the time its own slab took, and how long it
-// then waited at the join for the others (long when another process held a core). Both 0 when
-// the call ran on one thread. hw::sgemm uses them to back off to one thread on a busy machine.
+// How a parallel call went for the calling thread: the wall time and the CPU time of its own
+// slab (they differ when the scheduler gave its core to another process), and how long it then
+// waited at the join for the others (long when a helper was not running). All 0 when the call
+// ran on one thread. hw::sgemm uses them to back off to one thread on a busy machine.
 struct JoinTiming {
-    double own_seconds = 0, wait_seconds = 0;
+    double own_seconds = 0, own_cpu_seconds = 0, wait_seconds = 0;
 };
 void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
                         int k, float alpha, const float* A, int lda, const float* B, int ldb,

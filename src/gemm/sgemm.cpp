@@ -16,6 +16,7 @@
 
 #include "handwritten/gemm.hpp"
 #include "handwritten/gemm_kernels.hpp"
+#include "handwritten/parallel.hpp"
 #include "microkernel.hpp"
 
 namespace hw {
@@ -52,19 +53,21 @@ void gemm_threaded(Op op_a, Op op_b, int m, int n, int k, float alpha, const flo
 }
 
 // Back-off on a busy machine. When another process holds one of the cores, a parallel call
-// ends with the calling thread waiting at the join for a helper that is not running — whole
-// scheduler time slices (we measured 1.7 GFLOP/s instead of 75 at n = 256 with 2 threads while
-// other jobs ran). Splitting over T threads pays while that wait is shorter than the T−1 shares
-// the caller no longer computes itself: serial ≈ T·own, parallel = own + wait.
+// stalls for whole scheduler time slices: a helper that is not running keeps the caller waiting
+// at the join, or the caller itself is descheduled in the middle of its own share (we measured
+// 1.7 GFLOP/s instead of 75 at n = 256 with 2 threads while other jobs ran, and 14 ms instead of
+// 0.13 ms for the caller's share of an MLP product beside one busy loop). One thread, meanwhile,
+// would have a core to itself.
 //
-// So sgemm keeps, over a window of at least 50 ms of parallel calls, the sum of the caller's own
-// share times and the sum of its waits. When a window closes with wait > (T−1)·own — the
-// parallel calls were slower than serial ones would have been — the next calls run on one thread
-// for a while (250 ms, doubling while it keeps happening, at most 4 s), then sgemm tries again.
-// A window, not a single call: one helper preempted once for a few milliseconds (it happens on
-// any shared machine) costs those milliseconds, while backing off for it would cost half the
-// speed for 250 ms. (A per-call rule did exactly that, 20–48% of the MLP's 0.3 ms products ran
-// solo on a nearly idle machine.)
+// So each parallel call (sgemm's, and the element-wise loops of parallel.hpp) reports its
+// caller's share — wall time and CPU time — and its wait at the join. On one thread the call
+// would have taken about T × the share's CPU time; in parallel it took share wall + wait. Summed
+// over a window of at least 50 ms of parallel calls: when the parallel calls took longer than
+// serial ones would have, the next calls run on one thread for a while (250 ms, doubling while
+// it keeps happening, at most 4 s), then sgemm tries again. A window, not a single call: a
+// helper preempted once for a few milliseconds (it happens on any shared machine) costs those
+// milliseconds, while backing off for it costs half the speed for 250 ms — a per-call rule ran
+// 20–48% of the MLP's 0.3 ms products solo on a nearly idle machine.
 // Results do not depend on the thread count (every C element is summed in the same order), so
 // all of this changes speed only.
 namespace {
@@ -76,29 +79,35 @@ std::atomic<long> g_parallel_calls{0}, g_solo_calls{0}, g_backoffs{0};
 
 struct ContentionWindow {
     std::mutex mutex;
-    double own = 0, wait = 0;  // seconds: Σ (T−1)·own share, Σ wait at the join
+    double parallel = 0;  // Σ wall time of the parallel calls (caller's share + wait at the join)
+    double serial = 0;    // Σ T × CPU time of the caller's share: the same calls on one thread
     double backoff = kFirstBackoff;
 };
 ContentionWindow g_window;
 
-// Called after every parallel call; starts a back-off when a window shows contention.
-void record_parallel_call(int threads, const detail::JoinTiming& timing) {
-    g_parallel_calls.fetch_add(1, std::memory_order_relaxed);
+bool backing_off() { return omp_get_wtime() < g_solo_until.load(std::memory_order_relaxed); }
+
+}  // namespace
+
+void record_parallel_join(int threads, double own_seconds, double own_cpu_seconds,
+                          double wait_seconds) {
     std::lock_guard<std::mutex> lock(g_window.mutex);
-    g_window.own += (threads - 1) * timing.own_seconds;
-    g_window.wait += timing.wait_seconds;
-    if (g_window.own + g_window.wait < kWindowSeconds) return;
-    if (g_window.wait > g_window.own) {
+    g_window.parallel += own_seconds + wait_seconds;
+    g_window.serial += threads * own_cpu_seconds;
+    if (g_window.parallel < kWindowSeconds) return;
+    if (g_window.parallel > g_window.serial) {
         g_solo_until.store(omp_get_wtime() + g_window.backoff, std::memory_order_relaxed);
         g_window.backoff = std::min(2 * g_window.backoff, kMaxBackoff);
         g_backoffs.fetch_add(1, std::memory_order_relaxed);
     } else {
         g_window.backoff = kFirstBackoff;
     }
-    g_window.own = g_window.wait = 0;
+    g_window.parallel = g_window.serial = 0;
 }
 
-}  // namespace
+int parallel_threads_now() {
+    return omp_in_parallel() || backing_off() ? 1 : gemm_threads();
+}
 
 SgemmBackoffStats sgemm_backoff_stats() {
     return {g_parallel_calls.load(), g_solo_calls.load(), g_backoffs.load()};
@@ -108,14 +117,18 @@ void sgemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, i
            const float* B, int ldb, float beta, float* C, int ldc) {
     int threads = gemm_threads();
     if (2.0 * m * n * k < kSgemmThreadingMinFlops || omp_in_parallel()) threads = 1;
-    if (threads > 1 && omp_get_wtime() < g_solo_until.load(std::memory_order_relaxed)) {
+    if (threads > 1 && backing_off()) {
         threads = 1;
         g_solo_calls.fetch_add(1, std::memory_order_relaxed);
     }
     detail::JoinTiming timing;
     detail::loop_nest_parallel(pick_microkernel(), threads, op_a, op_b, m, n, k, alpha, A, lda, B,
                                ldb, beta, C, ldc, &timing);
-    if (threads > 1) record_parallel_call(threads, timing);
+    if (threads > 1) {
+        g_parallel_calls.fetch_add(1, std::memory_order_relaxed);
+        record_parallel_join(threads, timing.own_seconds, timing.own_cpu_seconds,
+                             timing.wait_seconds);
+    }
 }
 
 void matmul(const Matrix& A, Op op_a, const Matrix& B, Op op_b, Matrix& C, float alpha,
