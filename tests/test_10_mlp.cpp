@@ -24,6 +24,8 @@
 
 #include "handwritten/dense.hpp"
 #include "handwritten/gemm.hpp"
+#include "handwritten/json.hpp"
+#include "handwritten/mlp_run.hpp"
 #include "handwritten/model_file.hpp"
 #include "handwritten/optimizer.hpp"
 #include "handwritten/parallel.hpp"
@@ -710,6 +712,103 @@ TEST_CASE("Corrupted or mismatched model files are rejected with the file named"
     std::ofstream(text) << "hello, this is not a model\n";
     CHECK_THROWS_AS(hw::Sequential::load(text), hw::ModelFileError);
     CHECK_THROWS_AS(hw::Sequential::load((dir.path / "absent.bin").string()), hw::ModelFileError);
+}
+
+namespace {
+
+// Parses a command line with chapter 10's shared flags (mlp_run.hpp) registered, as the binary does.
+hw::MlpRunSettings parse_run_flags(std::vector<std::string> args, const hw::MlpRunHelp& help = {},
+                                   std::string* usage = nullptr, float sgd_lr = 0.05f) {
+    hw::MlpRunSettings s;
+    hw::Cli cli("test", "shared MLP run flags");
+    hw::add_optimizer_flags(cli, s, help);
+    hw::add_loop_flags(cli, s, help);
+    hw::add_data_and_output_flags(cli, s, help);
+    args.insert(args.begin(), "test");
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    cli.parse(static_cast<int>(argv.size()), argv.data());
+    hw::default_sgd_lr(cli, s, sgd_lr);
+    if (usage) *usage = cli.usage();
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("The shared MLP run flags: chapter 10's defaults, each flag in its own field, help in --help order") {
+    const hw::MlpRunSettings d = parse_run_flags({});
+    const hw::TrainOptions o = hw::train_options(d);
+    CHECK(o.epochs == 20);
+    CHECK(o.batch == 128);
+    CHECK(o.lr == doctest::Approx(1e-3));
+    CHECK(o.optimizer.name == "adam");
+    CHECK(o.optimizer.beta1 == doctest::Approx(0.9));
+    CHECK(o.optimizer.epsilon == doctest::Approx(1e-7));
+    CHECK(o.val_fraction == doctest::Approx(0.2));
+    CHECK(o.seed == 1);
+    CHECK(o.progress);
+    CHECK(d.dataset == "mnist");
+    CHECK(d.out == "runs/10-mlp");
+    CHECK(d.show == 10);
+
+    const hw::MlpRunSettings s = parse_run_flags(
+        {"--optimizer", "sgd", "--momentum", "0.5", "--nesterov", "--batch", "64", "--epochs", "3", "--val", "0",
+         "--seed", "7", "--threads", "2", "--data", "d", "--dataset", "fashion", "--limit", "100", "--show", "0",
+         "--out", "o", "--metrics", "m.json", "--save", "s.hwm", "--load", "l.hwm", "--quiet"});
+    const hw::TrainOptions t = hw::train_options(s);
+    CHECK(t.optimizer.name == "sgd");
+    CHECK(t.optimizer.momentum == doctest::Approx(0.5));
+    CHECK(t.optimizer.nesterov);
+    CHECK(t.lr == doctest::Approx(0.05));  // SGD without --lr: the chapter's SGD rate
+    CHECK(t.batch == 64);
+    CHECK(t.epochs == 3);
+    CHECK(t.val_fraction == 0);
+    CHECK(t.seed == 7);
+    CHECK_FALSE(t.progress);
+    CHECK(s.threads == 2);
+    CHECK(s.data == "d");
+    CHECK(s.dataset == "fashion");
+    CHECK(s.limit == 100);
+    CHECK(s.show == 0);
+    CHECK(s.out == "o");
+    CHECK(s.metrics == "m.json");
+    CHECK(s.save == "s.hwm");
+    CHECK(s.load == "l.hwm");
+    // A given --lr wins over the SGD default.
+    CHECK(parse_run_flags({"--optimizer", "sgd", "--lr", "0.2"}).lr == doctest::Approx(0.2));
+
+    // A chapter's own help text replaces the default; the groups keep --help's order.
+    hw::MlpRunHelp help;
+    help.seed = "seed for everything random";
+    std::string usage;
+    parse_run_flags({}, help, &usage);
+    CHECK(usage.find("seed for everything random") != std::string::npos);
+    CHECK(usage.find(hw::MlpRunHelp{}.seed) == std::string::npos);
+    CHECK(usage.find("--optimizer") < usage.find("--batch"));
+    CHECK(usage.find("--threads") < usage.find("--data"));
+    CHECK(usage.find("--load") < usage.find("--quiet"));
+}
+
+TEST_CASE("A run's history goes into the metrics JSON one array per quantity, NaN as null") {
+    hw::History h;
+    for (int e = 1; e <= 2; ++e) {
+        hw::EpochStats s;
+        s.epoch = e;
+        s.train_loss = 1.5 / e;
+        s.train_accuracy = 0.25 * e;
+        s.val_loss = e == 1 ? NAN : 0.5;
+        s.val_accuracy = e == 1 ? NAN : 0.75;
+        h.epochs.push_back(s);
+    }
+    hw::JsonWriter j;
+    j.begin_object();
+    hw::write_history_json(j, h);
+    j.end_object();
+    const std::string& json = j.str();
+    CHECK(json.find("\"train_loss\": [1.5, 0.75]") != std::string::npos);
+    CHECK(json.find("\"train_accuracy\": [0.25, 0.5]") != std::string::npos);
+    CHECK(json.find("\"val_loss\": [null, 0.5]") != std::string::npos);
+    CHECK(json.find("\"val_accuracy\": [null, 0.75]") != std::string::npos);
 }
 
 }  // TEST_SUITE

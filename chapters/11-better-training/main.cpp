@@ -24,6 +24,7 @@
 #include "handwritten/gemm_kernels.hpp"
 #include "handwritten/idx.hpp"
 #include "handwritten/json.hpp"
+#include "handwritten/mlp_run.hpp"
 #include "handwritten/model_file.hpp"
 #include "handwritten/sequential.hpp"
 #include "handwritten/svg.hpp"
@@ -39,14 +40,13 @@ namespace {
 
 // ---------------------------------------------------------------- settings
 
-struct Settings {
-    // the network and the optimizer (as in chapter 10)
-    std::string layers = "784,256,10", init = "he", init_dist = "normal", optimizer = "adam";
-    float lr = 1e-3f, momentum = 0.9f;
-    bool nesterov = false;
-    int batch = 128, epochs = 20, threads = 0;
-    double val = 0.1;
-    long seed = 1, limit = 0;
+// Chapter 10's flags (mlp_run.hpp: optimizer, loop, data and output) plus the toolbox.
+struct Settings : hw::MlpRunSettings {
+    Settings() {
+        val = 0.1;
+        out = "runs/11-better-training";
+    }
+    std::string init = "he", init_dist = "normal";
     // the toolbox
     std::string dropout = "0";
     float input_dropout = 0, l2 = 0, weight_decay = 0, max_norm = 0, clip_norm = 0;
@@ -59,10 +59,6 @@ struct Settings {
     float temperature = 1;
     std::string sweep;
     bool show_init = false;
-    // data and output
-    std::string data, dataset = "mnist", out = "runs/11-better-training", metrics, save, load;
-    int show = 10;
-    bool quiet = false;
 };
 
 std::vector<float> parse_rates(const std::string& text) {
@@ -90,7 +86,7 @@ void set_by_name(Settings& s, const std::string& name, const std::string& value)
     if (name == "lr") f(s.lr);
     else if (name == "batch") i(s.batch);
     else if (name == "epochs") i(s.epochs);
-    else if (name == "momentum") f(s.momentum);
+    else if (name == "momentum") f(s.optimizer.momentum);
     else if (name == "l2") f(s.l2);
     else if (name == "weight-decay") f(s.weight_decay);
     else if (name == "max-norm") f(s.max_norm);
@@ -101,7 +97,7 @@ void set_by_name(Settings& s, const std::string& name, const std::string& value)
     else if (name == "warmup") i(s.warmup);
     else if (name == "min-lr") f(s.min_lr);
     else if (name == "early-stopping") i(s.early_stopping);
-    else if (name == "optimizer") s.optimizer = value;
+    else if (name == "optimizer") s.optimizer.name = value;
     else if (name == "init") s.init = value;
     else if (name == "init-dist") s.init_dist = value;
     else if (name == "shift") i(s.shift);
@@ -209,16 +205,8 @@ RunResult run(const Settings& s, const hw::Mnist& data, bool verbose) {
     if (s.init == "small") init_small(r.net, static_cast<std::uint64_t>(s.seed));
 
     hw::TrainingToolbox toolbox(make_toolbox_options(s, data.train), s.lr, std::max(1, s.epochs));
-    hw::TrainOptions o;
-    o.epochs = s.epochs;
-    o.batch = s.batch;
-    o.lr = s.lr;
-    o.optimizer.name = s.optimizer;
-    o.optimizer.momentum = s.momentum;
-    o.optimizer.nesterov = s.nesterov;
-    o.seed = static_cast<std::uint64_t>(s.seed);
+    hw::TrainOptions o = hw::train_options(s);
     o.threads = s.threads;
-    o.val_fraction = s.val;
     o.progress = verbose && !s.quiet;
     // The toolbox at the trainer's phases (schedule uses 0-based epochs, the trainer 1-based).
     o.hooks.learning_rate = [&](int epoch) { return toolbox.epoch_lr(epoch - 1); };
@@ -375,21 +363,16 @@ void write_curves(const std::string& out, const hw::History& h, double test_accu
     hw::write_line_chart(out + "/lr.svg", {lr}, ro);
 }
 
-void make_parent(const std::string& path) {
-    if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty())
-        std::filesystem::create_directories(parent);
-}
-
 void write_metrics(const std::string& path, const Settings& s, const RunResult& r, const hw::ConfusionMatrix& cm,
                    const TemperatureReport& temp) {
-    make_parent(path);
+    hw::create_parent_directory(path);
     hw::JsonWriter j;
     j.begin_object();
     j.key("chapter").value("11-better-training");
     j.key("dataset").value(s.dataset);
     j.key("config").value(r.net.spec().to_config());
     j.key("init").value(s.init + "-" + s.init_dist);
-    j.key("optimizer").value(s.optimizer);
+    j.key("optimizer").value(s.optimizer.name);
     j.key("lr").value(double(s.lr));
     j.key("batch").value(s.batch);
     j.key("epochs").value(s.epochs);
@@ -407,15 +390,9 @@ void write_metrics(const std::string& path, const Settings& s, const RunResult& 
     j.key("early_stopping").value(s.early_stopping);
     j.key("best_epoch").value(r.best_epoch);
     j.key("augment").value(s.augment);
-    std::vector<double> tl, ta, vl, va, lr, secs;
-    for (const hw::EpochStats& e : r.history.epochs) {
-        tl.push_back(e.train_loss), ta.push_back(e.train_accuracy), vl.push_back(e.val_loss);
-        va.push_back(e.val_accuracy), lr.push_back(e.lr), secs.push_back(e.seconds);
-    }
-    j.key("train_loss").array(tl);
-    j.key("train_accuracy").array(ta);
-    j.key("val_loss").array(vl);
-    j.key("val_accuracy").array(va);
+    std::vector<double> lr, secs;
+    for (const hw::EpochStats& e : r.history.epochs) lr.push_back(e.lr), secs.push_back(e.seconds);
+    hw::write_history_json(j, r.history);
     j.key("lr_per_epoch").array(lr);
     j.key("epoch_seconds").array(secs);
     j.key("train_seconds").value(r.train_seconds);
@@ -470,26 +447,24 @@ int run_sweep(const Settings& base, const hw::Mnist& data) {
     return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    Settings s;
-    hw::Cli cli("11-better-training",
-                "Train the batched MLP with the better-training toolbox: init, L2/AdamW, dropout, max-norm, "
-                "clipping, LR schedules, early stopping, augmentation, temperature, sweeps.");
+// Chapter 10's flags with this chapter's help texts, the toolbox's flags between them, and the
+// checks that turn a bad combination into a usage error (exit 2) before any data is read.
+void parse_command_line(int argc, char** argv, Settings& s, hw::Cli& cli) {
+    hw::MlpRunHelp help;
+    help.lr = "(base) learning rate (default 1e-3 for adam, 0.05 for sgd)";
+    help.momentum = "sgd momentum";
+    help.val = "fraction of the training set held out for validation (the last rows)";
+    help.seed = "seed for weights, shuffles, dropout masks and warps";
+    help.data = "directory with the four IDX files (default: data/mnist or data/fashion, or $HW_DATA_DIR)";
+    help.out = "directory for SVG plots (and the sweep's CSV)";
+    help.metrics = "write history, tools, temperature table and confusion matrix as JSON";
+    help.load = "start from a saved model (its layer list and dropout win)";
     cli.option("--layers", s.layers, "layer sizes, input first, classes last (e.g. 784,800,800,10)")
         .choice("--init", s.init, {"he", "xavier", "small"}, "weight init: He (ReLU), Xavier, or N(0, 0.01²)")
-        .choice("--init-dist", s.init_dist, {"normal", "uniform"}, "distribution with the init's variance")
-        .choice("--optimizer", s.optimizer, {"adam", "sgd"}, "optimizer")
-        .option("--lr", s.lr, "(base) learning rate (default 1e-3 for adam, 0.05 for sgd)")
-        .option("--momentum", s.momentum, "sgd momentum")
-        .flag("--nesterov", s.nesterov, "sgd: Nesterov momentum")
-        .option("--batch", s.batch, "mini-batch size")
-        .option("--epochs", s.epochs, "passes over the training set (0 with --load: evaluate only)")
-        .option("--val", s.val, "fraction of the training set held out for validation (the last rows)")
-        .option("--seed", s.seed, "seed for weights, shuffles, dropout masks and warps")
-        .option("--threads", s.threads, "GEMM threads (0: OMP_NUM_THREADS or all cores)")
-        .option("--l2", s.l2, "L2 penalty λ/2·‖W‖² added to the loss (gradient += λ·W)")
+        .choice("--init-dist", s.init_dist, {"normal", "uniform"}, "distribution with the init's variance");
+    hw::add_optimizer_flags(cli, s, help);
+    hw::add_loop_flags(cli, s, help);
+    cli.option("--l2", s.l2, "L2 penalty λ/2·‖W‖² added to the loss (gradient += λ·W)")
         .option("--weight-decay", s.weight_decay, "decoupled weight decay λ: W *= 1 − lr·λ per step (AdamW)")
         .option("--dropout", s.dropout, "dropout rate after each hidden layer: one rate, or one per hidden layer")
         .option("--input-dropout", s.input_dropout, "dropout rate on the input pixels")
@@ -510,23 +485,15 @@ int main(int argc, char** argv) {
         .option("--scale", s.scale, "augmentation: largest relative scale change (0.1 = ±10%)")
         .option("--temperature", s.temperature, "softmax temperature for the reported probabilities")
         .option("--sweep", s.sweep, "run a grid, e.g. \"lr=1e-3,3e-3;batch=64,128\", and tabulate it")
-        .flag("--show-init", s.show_init, "print each layer's output spread at initialisation")
-        .option("--data", s.data, "directory with the four IDX files (default: data/mnist or data/fashion, or $HW_DATA_DIR)")
-        .choice("--dataset", s.dataset, {"mnist", "fashion"}, "which dataset")
-        .option("--limit", s.limit, "train on the first N training images only (0: all)")
-        .option("--show", s.show, "confident mistakes to print as text art")
-        .option("--out", s.out, "directory for SVG plots (and the sweep's CSV)")
-        .option("--metrics", s.metrics, "write history, tools, temperature table and confusion matrix as JSON")
-        .option("--save", s.save, "save the trained model to this file")
-        .option("--load", s.load, "start from a saved model (its layer list and dropout win)")
-        .flag("--quiet", s.quiet, "no progress bars, no text art")
-        .epilog("Examples (see chapters/11-better-training/README.md for what each shows):\n"
-                "  build/bin/11-better-training --layers 784,800,800,10 --dropout 0.3 --augment --schedule cosine\n"
-                "  build/bin/11-better-training --layers 784,256,256,256,10 --init small --show-init\n"
-                "  build/bin/11-better-training --epochs 5 --sweep \"lr=1e-3,3e-3;batch=64,128\"\n"
-                "  build/bin/11-better-training --dataset fashion --dropout 0.3 --augment --shift 1 --rotate 0");
+        .flag("--show-init", s.show_init, "print each layer's output spread at initialisation");
+    hw::add_data_and_output_flags(cli, s, help);
+    cli.epilog("Examples (see chapters/11-better-training/README.md for what each shows):\n"
+               "  build/bin/11-better-training --layers 784,800,800,10 --dropout 0.3 --augment --schedule cosine\n"
+               "  build/bin/11-better-training --layers 784,256,256,256,10 --init small --show-init\n"
+               "  build/bin/11-better-training --epochs 5 --sweep \"lr=1e-3,3e-3;batch=64,128\"\n"
+               "  build/bin/11-better-training --dataset fashion --dropout 0.3 --augment --shift 1 --rotate 0");
     cli.parse(argc, argv);
-    if (!cli.given("--lr") && s.optimizer == "sgd") s.lr = 0.05f;
+    hw::default_sgd_lr(cli, s, 0.05f);
     try {
         make_spec(s);
     } catch (const std::invalid_argument& e) {
@@ -536,7 +503,7 @@ int main(int argc, char** argv) {
     cli.check(s.lr > 0 && s.batch > 0 && s.epochs >= 0, "--lr and --batch must be positive, --epochs >= 0");
     cli.check(s.epochs > 0 || !s.load.empty(), "--epochs 0 only makes sense with --load FILE");
     cli.check(s.val >= 0 && s.val < 1, "--val must be in [0, 1)");
-    cli.check(s.momentum >= 0 && s.momentum < 1, "--momentum must be in [0, 1)");
+    cli.check(s.optimizer.momentum >= 0 && s.optimizer.momentum < 1, "--momentum must be in [0, 1)");
     cli.check(s.threads >= 0 && s.limit >= 0 && s.show >= 0, "--threads, --limit and --show must be >= 0");
     cli.check(s.temperature > 0, "--temperature must be positive");
     cli.check(s.l2 >= 0 && s.weight_decay >= 0 && s.max_norm >= 0 && s.clip_norm >= 0,
@@ -550,19 +517,27 @@ int main(int argc, char** argv) {
     } catch (const std::invalid_argument& e) {
         cli.fail(e.what());
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Settings s;
+    hw::Cli cli("11-better-training",
+                "Train the batched MLP with the better-training toolbox: init, L2/AdamW, dropout, max-norm, "
+                "clipping, LR schedules, early stopping, augmentation, temperature, sweeps.");
+    parse_command_line(argc, argv, s, cli);
 
     try {
         if (s.threads > 0) hw::set_gemm_threads(s.threads);
-        const std::string dir = hw::resolve_data_dir(s.data, s.dataset);
-        hw::Mnist data = hw::load_mnist(dir, s.dataset);
-        hw::keep_first(data.train, static_cast<std::size_t>(s.limit));
+        const hw::Mnist data = hw::load_run_data(s);
         const auto& names = hw::class_names(s.dataset);
         const std::size_t pixels = data.train.images.cols();
         const std::vector<int> sizes = hw::parse_int_list(s.layers);
         if (s.load.empty() && (std::size_t(sizes.front()) != pixels || std::size_t(sizes.back()) < names.size()))
             cli.fail("--layers must start with " + std::to_string(pixels) + " and end with " +
                      std::to_string(names.size()) + " for this dataset");
-        std::printf("11-better-training: data %s (%s, %zu train, %zu test); GEMM %s, %d thread%s\n", dir.c_str(),
+        std::printf("11-better-training: data %s (%s, %zu train, %zu test); GEMM %s, %d thread%s\n", data.dir.c_str(),
                     s.dataset.c_str(), data.train.size(), data.test.size(), hw::sgemm_microkernel_name().c_str(),
                     hw::gemm_threads(), hw::gemm_threads() == 1 ? "" : "s");
 
@@ -591,7 +566,7 @@ int main(int argc, char** argv) {
             const hw::MlpSpec spec = make_spec(s);
             std::printf("network: %s, init %s-%s\n", spec.to_config().c_str(), s.init.c_str(), s.init_dist.c_str());
             std::printf("training: %s, lr %g, batch %d, %d epochs, seed %ld, validation %.0f%% of train\n",
-                        s.optimizer.c_str(), s.lr, s.batch, s.epochs, s.seed, 100 * s.val);
+                        s.optimizer.name.c_str(), s.lr, s.batch, s.epochs, s.seed, 100 * s.val);
             if (s.show_init) {
                 hw::Rng rng(static_cast<std::uint64_t>(s.seed));
                 hw::Sequential fresh(spec, rng);
@@ -607,41 +582,24 @@ int main(int argc, char** argv) {
         // ---------------------------------------------------------------- test set
         const hw::Matrix test_logits = logits_of(r.net, data.test.images, 0, data.test.size());
         const hw::Matrix probs = hw::softmax_with_temperature(test_logits, s.temperature);
-        const std::vector<int> predictions = hw::argmax_rows(probs);
-        const hw::ConfusionMatrix cm = hw::confusion_matrix(data.test.labels, predictions, r.net.output_size());
-        std::printf("\nTest set: confusion matrix (rows: true class, columns: predicted)\n");
-        cm.print(std::cout, names);
-        const auto mistakes = hw::find_misclassified(data.test.labels, predictions, 50, &probs);
-        if (!s.quiet && s.show > 0 && !mistakes.empty()) {
-            const std::size_t n = std::min<std::size_t>(s.show, mistakes.size());
-            std::printf("\nThe %zu most confident mistakes (probability at T = %g):\n", n, s.temperature);
-            std::cout << hw::misclassified_text_art(data.test.images, data.test.height, data.test.width,
-                                                    {mistakes.begin(), mistakes.begin() + n}, names, 2);
-        }
+        char probability_note[48];
+        std::snprintf(probability_note, sizeof probability_note, "probability at T = %g", s.temperature);
+        const hw::TestSetReport report =
+            hw::report_test_set(data.test, probs, r.net.output_size(), names, s, probability_note);
         const TemperatureReport temp = temperature_report(r.net, data, r.history, s.temperature);
 
-        const std::string mistakes_svg = s.out + "/misclassified.svg";
-        hw::write_misclassified_svg(mistakes_svg, data.test.images, data.test.height, data.test.width, mistakes,
-                                    names, "11: most confident mistakes — predicted (true)");
-        written.push_back(mistakes_svg);
+        written.push_back(hw::write_mistakes_svg(data.test, report.mistakes, names, s.out, "11"));
         if (!r.history.epochs.empty()) {
             write_curves(s.out, r.history, r.test.accuracy);
             for (const char* f : {"/loss.svg", "/accuracy.svg", "/lr.svg"}) written.push_back(s.out + f);
         }
-        if (!s.save.empty()) {
-            make_parent(s.save);
-            r.net.save(s.save);
-            written.push_back(s.save + " (model)");
-        }
+        if (!s.save.empty()) written.push_back(hw::save_trained_model(r.net, s.save));
         if (!s.metrics.empty()) {
-            write_metrics(s.metrics, s, r, cm, temp);
+            write_metrics(s.metrics, s, r, report.confusion, temp);
             written.push_back(s.metrics + " (metrics)");
         }
-        std::printf("\ntest accuracy: %.2f%%  (test loss %.4f, %zu of %zu wrong)\n", 100 * r.test.accuracy,
-                    r.test.loss, cm.total() - cm.correct(), cm.total());
-        std::printf("wrote:");
-        for (const std::string& w : written) std::printf(" %s", w.c_str());
         std::printf("\n");
+        hw::print_test_summary(r.test, report.confusion, written);
     } catch (const std::exception& e) {  // hw::DataError, hw::ModelFileError and the rest
         std::fprintf(stderr, "11-better-training: error: %s\n", e.what());
         return 1;
