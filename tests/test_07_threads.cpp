@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "gemm_check.hpp"
@@ -74,6 +75,8 @@ TEST_SUITE("07-threads") {
             return s.parallel_calls + s.solo_calls;
         };
         hw::set_gemm_threads(2);
+        const int dynamic = omp_get_dynamic();
+        omp_set_dynamic(0);  // OMP_DYNAMIC may shrink a team to one thread: then nothing is split
         long before = calls();
         for (int i = 0; i < 5; ++i) hw::matmul(A, Op::N, B, Op::N, C);
         // Each call ran in parallel or, during a back-off, solo: counted exactly once either way.
@@ -89,19 +92,21 @@ TEST_SUITE("07-threads") {
         CHECK(calls() == before);
         const hw::SgemmBackoffStats s = hw::sgemm_backoff_stats();
         CHECK(s.backoffs <= s.parallel_calls);  // a back-off starts only after a parallel call
+        omp_set_dynamic(dynamic);
     }
 
     TEST_CASE("sgemm is reentrant: two threads call it at once") {
         ThreadsGuard guard;
         hw::set_gemm_threads(2);
         bool ok[2] = {false, false};
-#pragma omp parallel num_threads(2)
-        {
-            const int t = omp_get_thread_num();
+        auto caller = [&ok](int t) {
             const Case c{t ? Op::T : Op::N, Op::N, 150 + t, 170, 180, 1.0f, 0.0f, t};
             const auto r = gemm_test::run_case(hw::sgemm, c, 100 + t);
             ok[t] = r.finite && r.worst_ratio <= 1.0 && r.padding_intact;
-        }
+        };
+        std::thread first(caller, 0), second(caller, 1);  // each may start its own OpenMP team
+        first.join();
+        second.join();
         CHECK(ok[0]);
         CHECK(ok[1]);
     }

@@ -38,21 +38,25 @@ void parallel_slices(std::size_t n, std::size_t min_parallel, std::size_t grain,
         body(std::size_t{0}, n);
         return;
     }
-    const std::size_t slice = ((n + threads - 1) / threads + grain - 1) / grain * grain;
     const double start = omp_get_wtime();
     double own_done = 0, own_cpu = 0;
+    int team = 1;
 #pragma omp parallel num_threads(threads)
     {
+        // The team may be smaller than asked for (OMP_DYNAMIC, thread limits): split by its size.
         const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+        const std::size_t nt = static_cast<std::size_t>(omp_get_num_threads());
         const double cpu_start = t == 0 ? thread_cpu_seconds() : 0;
+        const std::size_t slice = ((n + nt - 1) / nt + grain - 1) / grain * grain;
         const std::size_t begin = std::min(n, slice * t), end = std::min(n, begin + slice);
         if (begin < end) body(begin, end);
         if (t == 0) {
             own_done = omp_get_wtime();
             own_cpu = thread_cpu_seconds() - cpu_start;
+            team = static_cast<int>(nt);
         }
     }
-    record_parallel_join(threads, own_done - start, own_cpu, omp_get_wtime() - own_done);
+    if (team > 1) record_parallel_join(team, own_done - start, own_cpu, omp_get_wtime() - own_done);
 }
 
 }  // namespace hw

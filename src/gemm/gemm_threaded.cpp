@@ -45,6 +45,7 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
     }
     const double t_start = omp_get_wtime();
     double t_master = 0, cpu_master = 0;  // when the calling thread finished its slab; its CPU time
+    int team = 1;
 #pragma omp parallel num_threads(T)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -64,9 +65,10 @@ void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, in
         if (t == 0) {
             t_master = omp_get_wtime();
             if (timing) cpu_master = thread_cpu_seconds() - cpu_start;
+            team = nt;
         }
     }
-    if (timing) *timing = {t_master - t_start, cpu_master, omp_get_wtime() - t_master};
+    if (timing) *timing = {team, t_master - t_start, cpu_master, omp_get_wtime() - t_master};
 }
 
 }  // namespace hw::detail

@@ -62,9 +62,10 @@ void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, flo
                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
 // How a parallel call went for the calling thread: the wall time and the CPU time of its own
 // slab (they differ when the scheduler gave its core to another process), and how long it then
-// waited at the join for the others (long when a helper was not running). All 0 when the call
-// ran on one thread. hw::sgemm uses them to back off to one thread on a busy machine.
+// waited at the join for the others (long when a helper was not running). The times are 0 when
+// the call ran on one thread (threads = 1). hw::sgemm uses them to back off to one thread on a busy machine.
 struct JoinTiming {
+    int threads = 1;  // the team that ran the call: 1 when it stayed serial (too small to split)
     double own_seconds = 0, own_cpu_seconds = 0, wait_seconds = 0;
 };
 void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,

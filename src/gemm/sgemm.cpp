@@ -124,9 +124,9 @@ void sgemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, i
     detail::JoinTiming timing;
     detail::loop_nest_parallel(pick_microkernel(), threads, op_a, op_b, m, n, k, alpha, A, lda, B,
                                ldb, beta, C, ldc, &timing);
-    if (threads > 1) {
+    if (timing.threads > 1) {
         g_parallel_calls.fetch_add(1, std::memory_order_relaxed);
-        record_parallel_join(threads, timing.own_seconds, timing.own_cpu_seconds,
+        record_parallel_join(timing.threads, timing.own_seconds, timing.own_cpu_seconds,
                              timing.wait_seconds);
     }
 }
