@@ -22,11 +22,10 @@ void blis_sgemm(hw::Op oa, hw::Op ob, int m, int n, int k, float alpha, const fl
 void blis_threads(int t) { bli_thread_set_num_threads(t); }
 }  // namespace
 
-// BLIS's threads are an OpenMP team (libgomp's, shared with ours): nothing of its own to park.
-bench::Baseline bench::blis_baseline() { return {"blis", blis_sgemm, blis_threads, nullptr, ""}; }
+bench::Baseline bench::blis_baseline() { return {"blis", blis_sgemm, blis_threads, ""}; }
 #else
 bench::Baseline bench::blis_baseline() {
-    return {"blis", nullptr, nullptr, nullptr,
+    return {"blis", nullptr, nullptr,
             "BLIS baseline not built: apt-get install libblis-dev, then make bench"};
 }
 #endif

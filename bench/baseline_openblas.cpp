@@ -15,20 +15,12 @@ void openblas_sgemm(hw::Op oa, hw::Op ob, int m, int n, int k, float alpha, cons
 void openblas_threads(int t) { openblas_set_num_threads(t); }
 }  // namespace
 
-// Not in cblas.h, but exported by libopenblas (it is what OpenBLAS runs before a fork): joins
-// the pthread pool. The next call starts a fresh pool. OpenBLAS's idle workers spin for about
-// 2^28 cycles (~70 ms here) after each call, long enough to take a core from the next contender.
-extern "C" int blas_thread_shutdown_(void);
-namespace {
-void openblas_park() { blas_thread_shutdown_(); }
-}  // namespace
-
 bench::Baseline bench::openblas_baseline() {
-    return {"openblas", openblas_sgemm, openblas_threads, openblas_park, ""};
+    return {"openblas", openblas_sgemm, openblas_threads, ""};
 }
 #else
 bench::Baseline bench::openblas_baseline() {
-    return {"openblas", nullptr, nullptr, nullptr,
+    return {"openblas", nullptr, nullptr,
             "OpenBLAS baseline not built: apt-get install libopenblas-dev, then make bench"};
 }
 #endif

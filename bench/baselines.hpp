@@ -11,7 +11,6 @@ struct Baseline {
     const char* name;               // "openblas", "blis"
     hw::GemmFn fn;                  // null when not compiled in
     void (*set_threads)(int);       // the library's own thread-count setter
-    void (*park_threads)();         // stop the library's idle threads spinning (may be null)
     const char* install_hint;       // printed when fn is null
 };
 

@@ -12,22 +12,21 @@
 // on a shared machine it drops the time the scheduler gave the core to another process.
 // For auto at t:2, a third counter, solo, is the share of calls sgemm's busy-machine back-off ran
 // on one thread (0 on a quiet machine). Every benchmark starts with the thread pools settled
-// (settle_thread_pools below). Run it through `make bench`, which unsets OPENBLAS_CORETYPE and
-// OPENBLAS_L2_SIZE so that OpenBLAS picks its kernel for this CPU.
+// (hw::settle_thread_pools, gemm_bench.hpp). Run it through `make bench`, which unsets
+// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE so that OpenBLAS picks its kernel for this CPU.
 //
 //   make bench                                   everything (minutes), JSON in build/bench.json
 //   make bench BENCH_ARGS='--benchmark_filter=n:1024/ --benchmark_repetitions=5
 //                          --benchmark_report_aggregates_only=true'   medians of 5
 #include <benchmark/benchmark.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "baselines.hpp"
+#include "handwritten/gemm_bench.hpp"
 #include "handwritten/gemm_kernels.hpp"
 #include "handwritten/machine.hpp"
 #include "handwritten/matrix.hpp"
@@ -82,19 +81,6 @@ struct Operands {
     }
 };
 
-// Every benchmark starts on a settled machine: no thread pool left spinning by the previous
-// one. OpenBLAS's idle workers spin for ~70 ms after a call and libgomp's (ours, BLIS's) for a
-// few milliseconds; in one process, with repetitions interleaved, a pool still spinning takes a
-// core from the next contender's second thread (we measured `auto` on the 784×256 MLP shapes at
-// 138–146 GFLOP/s right after OpenBLAS runs, 191–202 without them). So: park OpenBLAS's pool
-// (its next call starts a new one, in the untimed warm-up) and give libgomp's spinners 20 ms.
-std::vector<void (*)()> g_park_pools;
-
-void settle_thread_pools() {
-    for (auto park : g_park_pools) park();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
 struct Contender {
     std::string name;
     hw::GemmFn fn;
@@ -104,7 +90,11 @@ struct Contender {
 
 void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int n, int k, int t) {
     Operands x(oa, ob, m, n, k);
-    settle_thread_pools();
+    // Start on a settled machine: in one process, with repetitions interleaved, a pool still
+    // spinning from the previous benchmark takes a core from this one's second thread (`auto`
+    // measured 138–146 GFLOP/s on the 784×256 MLP shapes right after OpenBLAS runs, 191–202
+    // without them). This parks OpenBLAS's pool and gives libgomp's spinners 20 ms.
+    hw::settle_thread_pools();
     if (who.set_threads) who.set_threads(t);
     hw::set_gemm_threads(t);
     who.fn(oa, ob, m, n, k, 1.0f, x.A, x.lda, x.B, x.ldb, 0.0f, x.C, x.ldc);  // warm up, page in
@@ -140,10 +130,9 @@ int main(int argc, char** argv) {
     for (const auto& kern : hw::gemm_kernels())
         if (kern.supported) who.push_back({kern.name, kern.fn, nullptr, kern.threaded, kern.slow});
     for (const auto& base : {bench::openblas_baseline(), bench::blis_baseline()}) {
-        if (base.fn) {
+        if (base.fn)
             who.push_back({base.name, base.fn, base.set_threads, true, false});
-            if (base.park_threads) g_park_pools.push_back(base.park_threads);
-        } else
+        else
             std::fprintf(stderr, "note: %s\n", base.install_hint);
     }
 

@@ -31,9 +31,12 @@ struct GemmTiming {
 };
 // Times fn on random m×n×k operands (op N, N): each repetition runs enough calls to last
 // ≥ min_seconds; the result is the median repetition. threads is set with set_gemm_threads.
-// Before each timing: park OpenBLAS's thread pool (its idle workers spin ~70 ms after a call,
-// taking a core from whatever runs next; its next call starts a new pool) and sleep 20 ms so
-// idle OpenMP workers stop spinning too. Each contender starts on a settled machine.
+// Called before each timing (the chapter sweeps and the Google Benchmark suite): parks
+// OpenBLAS's thread pool when the library is loaded — its idle workers spin for ~2^28 cycles
+// (~70 ms here) after a call, taking a core from whatever runs next; blas_thread_shutdown_,
+// which OpenBLAS exports for use before a fork, joins them and its next call starts a new pool —
+// and sleeps 20 ms so idle OpenMP workers (ours, BLIS's) stop spinning too. Each contender
+// starts on a settled machine.
 void settle_thread_pools();
 
 GemmTiming time_gemm(GemmFn fn, int m, int n, int k, int reps, int threads,
