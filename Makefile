@@ -10,6 +10,10 @@
 
 CXX      ?= g++
 BUILD    ?= build
+# Use every core unless the caller chose a -j of their own (make -j1 still works).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+  MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 # No -march=native: one binary must run on any x86-64. SIMD kernels get their own
 # target flags per file (see the *_avx2 / *_avx512 rules below) and are picked at run time.
 OPT      ?= -O3 -DNDEBUG
@@ -51,7 +55,7 @@ BENCH_ARGS ?=
 # Keep the chapters' object files (make would delete them as intermediates and relink every time).
 .SECONDARY:
 
-.PHONY: all test sanitize run data data-fashion bench bench-smoke bench-plot clean help deps-test deps-bench student
+.PHONY: check-layout all test sanitize run data data-fashion bench bench-smoke bench-plot clean help deps-test deps-bench student
 
 all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests
 
@@ -67,23 +71,31 @@ help:
 	@echo "  make bench         run the Google Benchmark GEMM suite (BENCH_ARGS='--benchmark_filter=...')"
 	@echo "  make bench-smoke   a few-second pass of the benchmark so it cannot rot (CI runs it)"
 	@echo "  make bench-plot    turn $(BUILD)/bench.json into $(BUILD)/bench.svg (GFLOP/s vs n)"
+	@echo "  make check-layout  check that no library folder includes a higher one (README, Layout)"
 	@echo "  make student       write the student version (solutions stripped) into $(BUILD)/student/"
 	@echo "  make clean         remove $(BUILD)/ and build-san/"
 	@echo "Chapter binaries: $(notdir $(CHAPTER_BINS))"
 
 # ---------------------------------------------------------------- compile rules
-$(BUILD)/obj/%.o: %.cpp
+# Objects depend on the flags they were built with: $(FLAGS_FILE) holds the compile command's
+# flags and is rewritten only when they change, so `make EXTRA_FLAGS=-march=native` rebuilds
+# everything, and the next plain `make` rebuilds it back.
+FLAGS_FILE := $(BUILD)/compile-flags
+COMPILE_FLAGS := $(CXX) $(CXXFLAGS) $(EXTRA_FLAGS) | $(AVX2_FLAGS) | $(AVX512_FLAGS) | $(BENCH_CXXFLAGS)
+$(shell mkdir -p $(BUILD) && { [ -f $(FLAGS_FILE) ] && [ "$$(cat $(FLAGS_FILE))" = '$(COMPILE_FLAGS)' ] || echo '$(COMPILE_FLAGS)' > $(FLAGS_FILE); })
+
+$(BUILD)/obj/%.o: %.cpp $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(EXTRA_FLAGS) -c $< -o $@
 
 # Files whose name ends in _avx2 / _avx512 hold SIMD kernels: only they get the ISA flags,
 # and only code the dispatcher has checked with __builtin_cpu_supports ever calls them.
-$(BUILD)/obj/%_avx2.o: %_avx2.cpp
+$(BUILD)/obj/%_avx2.o: %_avx2.cpp $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(AVX2_FLAGS) -c $< -o $@
-$(BUILD)/obj/%_avx512.o: %_avx512.cpp
+	$(CXX) $(CXXFLAGS) $(EXTRA_FLAGS) $(AVX2_FLAGS) -c $< -o $@
+$(BUILD)/obj/%_avx512.o: %_avx512.cpp $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(AVX512_FLAGS) -c $< -o $@
+	$(CXX) $(CXXFLAGS) $(EXTRA_FLAGS) $(AVX512_FLAGS) -c $< -o $@
 
 $(BUILD)/libhw.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -99,7 +111,7 @@ $(BUILD)/bin/tests: $(TEST_OBJS) $(BUILD)/libhw.a
 
 $(TEST_OBJS): | deps-test
 
-$(BUILD)/obj/bench/%.o: bench/%.cpp | deps-bench
+$(BUILD)/obj/bench/%.o: bench/%.cpp $(FLAGS_FILE) | deps-bench
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(BENCH_CXXFLAGS) -c $< -o $@
 
@@ -157,6 +169,9 @@ bench-smoke: $(BUILD)/bin/bench
 
 bench-plot:
 	python3 bench/plot_bench.py $(BUILD)/bench.json $(BUILD)/bench.svg
+
+check-layout:
+	@bash tests/check_layout.sh
 
 student:
 	@bash tests/make_student.sh $(BUILD)/student

@@ -3,7 +3,7 @@
 // present (the Makefile defines HW_HAVE_OPENBLAS / HW_HAVE_BLIS); otherwise the functions
 // below are null and the bench says how to install the package.
 #pragma once
-#include "handwritten/gemm_kernels.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
 
 namespace bench {
 

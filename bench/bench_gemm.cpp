@@ -26,12 +26,12 @@
 #include <vector>
 
 #include "baselines.hpp"
-#include "handwritten/gemm_bench.hpp"
-#include "handwritten/gemm_kernels.hpp"
-#include "handwritten/machine.hpp"
-#include "handwritten/matrix.hpp"
-#include "handwritten/random.hpp"
-#include "handwritten/timer.hpp"
+#include "handwritten/app/gemm_bench.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
+#include "handwritten/core/machine.hpp"
+#include "handwritten/core/matrix.hpp"
+#include "handwritten/core/random.hpp"
+#include "handwritten/core/timer.hpp"
 
 namespace {
 

@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/gemm_kernels.hpp"
-#include "handwritten/random.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
+#include "handwritten/core/random.hpp"
 
 namespace gemm_test {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "handwritten/neuron.hpp"
+#include "handwritten/nn/neuron.hpp"
 
 TEST_SUITE("01-neuron") {
 

@@ -10,8 +10,8 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "handwritten/matrix.hpp"
-#include "handwritten/random.hpp"
+#include "handwritten/core/matrix.hpp"
+#include "handwritten/core/random.hpp"
 
 TEST_SUITE("02-matrix") {
 

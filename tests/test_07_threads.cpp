@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gemm_check.hpp"
-#include "handwritten/matrix.hpp"
+#include "handwritten/core/matrix.hpp"
 
 using gemm_test::Case;
 using hw::Op;

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/idx.hpp"
-#include "handwritten/json.hpp"
-#include "handwritten/model_file.hpp"
-#include "handwritten/text_art.hpp"
+#include "handwritten/data/idx.hpp"
+#include "handwritten/report/json.hpp"
+#include "handwritten/nn/model_file.hpp"
+#include "handwritten/report/text_art.hpp"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<unsigned char>;

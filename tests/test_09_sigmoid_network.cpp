@@ -13,14 +13,14 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/evaluation.hpp"
-#include "handwritten/idx.hpp"
-#include "handwritten/json.hpp"
-#include "handwritten/model_file.hpp"
-#include "handwritten/neuron.hpp"  // hw::sigmoid, the scalar one from chapter 01
-#include "handwritten/random.hpp"
-#include "handwritten/sigmoid_network.hpp"
-#include "handwritten/vector_ops.hpp"
+#include "handwritten/report/evaluation.hpp"
+#include "handwritten/data/idx.hpp"
+#include "handwritten/report/json.hpp"
+#include "handwritten/nn/model_file.hpp"
+#include "handwritten/nn/neuron.hpp"  // hw::sigmoid, the scalar one from chapter 01
+#include "handwritten/core/random.hpp"
+#include "handwritten/nn/sigmoid_network.hpp"
+#include "handwritten/nn/vector_ops.hpp"
 
 namespace {
 

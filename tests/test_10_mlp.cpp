@@ -22,18 +22,18 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/dense.hpp"
-#include "handwritten/gemm.hpp"
-#include "handwritten/json.hpp"
-#include "handwritten/mlp_run.hpp"
-#include "handwritten/model_file.hpp"
-#include "handwritten/optimizer.hpp"
-#include "handwritten/parallel.hpp"
-#include "handwritten/relu.hpp"
-#include "handwritten/sequential.hpp"
-#include "handwritten/sigmoid.hpp"
-#include "handwritten/softmax_cross_entropy.hpp"
-#include "handwritten/trainer.hpp"
+#include "handwritten/nn/dense.hpp"
+#include "handwritten/gemm/gemm.hpp"
+#include "handwritten/report/json.hpp"
+#include "handwritten/app/mlp_run.hpp"
+#include "handwritten/nn/model_file.hpp"
+#include "handwritten/train/optimizer.hpp"
+#include "handwritten/core/parallel.hpp"
+#include "handwritten/nn/relu.hpp"
+#include "handwritten/nn/sequential.hpp"
+#include "handwritten/nn/sigmoid.hpp"
+#include "handwritten/nn/softmax_cross_entropy.hpp"
+#include "handwritten/train/trainer.hpp"
 
 namespace fs = std::filesystem;
 

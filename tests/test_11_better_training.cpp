@@ -10,20 +10,20 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/augment.hpp"
-#include "handwritten/dropout.hpp"
-#include "handwritten/dropout_layer.hpp"
-#include "handwritten/early_stopping.hpp"
-#include "handwritten/idx.hpp"
-#include "handwritten/matrix.hpp"
-#include "handwritten/random.hpp"
-#include "handwritten/regularization.hpp"
-#include "handwritten/schedule.hpp"
-#include "handwritten/sequential.hpp"
-#include "handwritten/sweep.hpp"
-#include "handwritten/temperature.hpp"
-#include "handwritten/toolbox.hpp"
-#include "handwritten/trainer.hpp"
+#include "handwritten/data/augment.hpp"
+#include "handwritten/nn/dropout.hpp"
+#include "handwritten/nn/dropout_layer.hpp"
+#include "handwritten/train/early_stopping.hpp"
+#include "handwritten/data/idx.hpp"
+#include "handwritten/core/matrix.hpp"
+#include "handwritten/core/random.hpp"
+#include "handwritten/train/regularization.hpp"
+#include "handwritten/train/schedule.hpp"
+#include "handwritten/nn/sequential.hpp"
+#include "handwritten/report/sweep.hpp"
+#include "handwritten/train/temperature.hpp"
+#include "handwritten/train/toolbox.hpp"
+#include "handwritten/train/trainer.hpp"
 
 namespace {
 

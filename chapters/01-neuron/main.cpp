@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <string>
 
-#include "handwritten/cli.hpp"
-#include "handwritten/neuron.hpp"
+#include "handwritten/app/cli.hpp"
+#include "handwritten/nn/neuron.hpp"
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <utility>
 
-#include "handwritten/cli.hpp"
-#include "handwritten/matrix.hpp"
-#include "handwritten/timer.hpp"
+#include "handwritten/app/cli.hpp"
+#include "handwritten/core/matrix.hpp"
+#include "handwritten/core/timer.hpp"
 
 namespace {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/cli.hpp"
-#include "handwritten/gemm_bench.hpp"
-#include "handwritten/machine.hpp"
+#include "handwritten/app/cli.hpp"
+#include "handwritten/app/gemm_bench.hpp"
+#include "handwritten/core/machine.hpp"
 
 int main(int argc, char** argv) {
     hw::SweepOptions defaults;

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/cli.hpp"
-#include "handwritten/idx.hpp"
-#include "handwritten/svg.hpp"
-#include "handwritten/text_art.hpp"
-#include "handwritten/timer.hpp"
+#include "handwritten/app/cli.hpp"
+#include "handwritten/data/idx.hpp"
+#include "handwritten/report/svg.hpp"
+#include "handwritten/report/text_art.hpp"
+#include "handwritten/core/timer.hpp"
 
 namespace {
 

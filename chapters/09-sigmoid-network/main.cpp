@@ -12,17 +12,17 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/cli.hpp"
-#include "handwritten/evaluation.hpp"
-#include "handwritten/idx.hpp"
-#include "handwritten/json.hpp"
-#include "handwritten/model_file.hpp"
-#include "handwritten/progress.hpp"
-#include "handwritten/random.hpp"
-#include "handwritten/sigmoid_network.hpp"
-#include "handwritten/svg.hpp"
-#include "handwritten/text_art.hpp"
-#include "handwritten/vector_ops.hpp"
+#include "handwritten/app/cli.hpp"
+#include "handwritten/report/evaluation.hpp"
+#include "handwritten/data/idx.hpp"
+#include "handwritten/report/json.hpp"
+#include "handwritten/nn/model_file.hpp"
+#include "handwritten/core/progress.hpp"
+#include "handwritten/core/random.hpp"
+#include "handwritten/nn/sigmoid_network.hpp"
+#include "handwritten/report/svg.hpp"
+#include "handwritten/report/text_art.hpp"
+#include "handwritten/nn/vector_ops.hpp"
 
 namespace {
 

@@ -12,17 +12,17 @@
 #include <string>
 #include <vector>
 
-#include "handwritten/cli.hpp"
-#include "handwritten/evaluation.hpp"
-#include "handwritten/gemm.hpp"
-#include "handwritten/gemm_kernels.hpp"
-#include "handwritten/idx.hpp"
-#include "handwritten/json.hpp"
-#include "handwritten/mlp_run.hpp"
-#include "handwritten/model_file.hpp"
-#include "handwritten/sequential.hpp"
-#include "handwritten/trainer.hpp"
-#include "handwritten/training_plots.hpp"
+#include "handwritten/app/cli.hpp"
+#include "handwritten/report/evaluation.hpp"
+#include "handwritten/gemm/gemm.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
+#include "handwritten/data/idx.hpp"
+#include "handwritten/report/json.hpp"
+#include "handwritten/app/mlp_run.hpp"
+#include "handwritten/nn/model_file.hpp"
+#include "handwritten/nn/sequential.hpp"
+#include "handwritten/train/trainer.hpp"
+#include "handwritten/report/training_plots.hpp"
 
 namespace {
 

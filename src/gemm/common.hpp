@@ -2,7 +2,7 @@
 #pragma once
 #include <cstddef>
 
-#include "handwritten/gemm.hpp"
+#include "handwritten/gemm/gemm.hpp"
 
 namespace hw::detail {
 

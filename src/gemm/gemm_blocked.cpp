@@ -13,7 +13,7 @@
 #include <algorithm>
 
 #include "common.hpp"
-#include "handwritten/gemm_kernels.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
 
 namespace hw {
 

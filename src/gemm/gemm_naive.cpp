@@ -6,7 +6,7 @@
 // and a *column* of B (stride ldb floats): every step of p touches a new 64-byte cache line
 // of B, so once B no longer fits in cache each multiply-add waits for memory.
 #include "common.hpp"
-#include "handwritten/gemm_kernels.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
 
 namespace hw {
 

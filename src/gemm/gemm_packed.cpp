@@ -23,8 +23,8 @@
 #include <new>
 
 #include "common.hpp"
-#include "handwritten/gemm_kernels.hpp"
-#include "handwritten/matrix.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
+#include "handwritten/core/matrix.hpp"
 #include "microkernel.hpp"
 #include "pack.hpp"
 

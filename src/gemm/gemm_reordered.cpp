@@ -8,7 +8,7 @@
 // Each kernel first applies beta to C (beta == 0 writes zeros, so NaNs in C vanish), then adds
 // alpha·op(A)·op(B) one rank-1 update or dot product at a time.
 #include "common.hpp"
-#include "handwritten/gemm_kernels.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
 
 namespace hw {
 

@@ -23,8 +23,8 @@
 #include <algorithm>
 
 #include "common.hpp"
-#include "handwritten/gemm_kernels.hpp"
-#include "handwritten/timer.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
+#include "handwritten/core/timer.hpp"
 #include "microkernel.hpp"
 
 namespace hw::detail {

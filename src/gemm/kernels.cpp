@@ -5,7 +5,7 @@
 // gemm_avx2.cpp / gemm_avx512.cpp after __builtin_cpu_supports has said yes.
 #include <stdexcept>
 
-#include "handwritten/gemm_kernels.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
 #include "microkernel.hpp"
 
 namespace hw::detail {

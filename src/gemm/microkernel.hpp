@@ -17,7 +17,7 @@
 // gemm_packed.cpp (serial) and gemm_threaded.cpp (OpenMP) calls through these pointers: one
 // call per MR×NR×kc tile, thousands of FMAs, so the indirect call costs nothing measurable.
 #pragma once
-#include "handwritten/gemm.hpp"
+#include "handwritten/gemm/gemm.hpp"
 
 namespace hw::detail {
 

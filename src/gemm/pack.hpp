@@ -13,7 +13,7 @@
 #pragma once
 #include <cstddef>
 
-#include "handwritten/gemm.hpp"
+#include "handwritten/gemm/gemm.hpp"
 
 namespace hw::detail {
 namespace {

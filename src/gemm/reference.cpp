@@ -5,7 +5,7 @@
 #include <cstddef>
 
 #include "common.hpp"
-#include "handwritten/gemm_kernels.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
 
 namespace hw {
 

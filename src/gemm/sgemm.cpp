@@ -14,9 +14,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "handwritten/gemm.hpp"
-#include "handwritten/gemm_kernels.hpp"
-#include "handwritten/parallel.hpp"
+#include "handwritten/gemm/gemm.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
+#include "handwritten/core/parallel.hpp"
 #include "microkernel.hpp"
 
 namespace hw {

@@ -1,0 +1,109 @@
+// sequential.hpp — a network as a list of layers applied one after the other.
+//
+// What it is: the layered design of the NumPy tutorials, batched. hw::Sequential owns its
+// layers and the activations that flow between them, runs forward over a mini-batch (X: B×in →
+// logits: B×classes) and backward from the loss gradient (dLogits: B×classes), and hands the
+// optimizer its parameters. An MLP is built from a layer list such as "784,256,10":
+//
+//     784,256,10    →  dense0 784→256 · relu · dense1 256→10            (logits)
+//     784,32,16,10  →  dense0 · relu · dense1 · relu · dense2
+//
+// The last Dense layer outputs LOGITS: the softmax lives in hw::SoftmaxCrossEntropy (training)
+// and in predict_proba() (evaluation).
+//
+// What it is not: a graph. No branches, no shared layers.
+//
+// Model files (hw::save_model) have kind "mlp" and the config "layers=784,256,10
+// activation=relu"; tensors are named after the parameters ("dense0.W", "dense0.b", ...).
+// load() rebuilds the network from the config and checks every tensor's shape.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "handwritten/nn/dense.hpp"
+#include "handwritten/nn/layer.hpp"
+#include "handwritten/core/random.hpp"
+
+namespace hw {
+
+// What an MLP is made of. to_config()/from_config() are the model file's config text.
+struct MlpSpec {
+    std::vector<int> sizes;           // {784, 256, 10}: input, hidden..., classes
+    std::string activation = "relu";  // hidden activation: "relu" | "sigmoid"
+    Init init = Init::XavierUniform;  // Keras' default for Dense; not stored in model files
+    // Chapter 11: inverted dropout (hw::Dropout) after each hidden activation — one rate for
+    // every hidden layer, or one per hidden layer; 0 or empty = none — and on the input pixels.
+    // Stored in the config ("dropout=0.5 input_dropout=0.2") only when used; at evaluation the
+    // layers are the identity, so a loaded model predicts the same with or without them.
+    std::vector<float> dropout;
+    float input_dropout = 0.0f;
+    float dropout_after_hidden(std::size_t hidden_index) const;  // the rate after hidden layer i
+
+    // "layers=784,256,10 activation=relu" (+ " dropout=... input_dropout=..." when used)
+    std::string to_config() const;
+    // Parses key=value pairs separated by spaces (unknown keys are ignored, so later chapters
+    // can add their own). std::invalid_argument naming the problem when malformed.
+    static MlpSpec from_config(const std::string& config);
+    // Checks ≥ 2 sizes, all positive, a known activation, dropout rates in [0, 1) with 0, 1 or
+    // one-per-hidden-layer entries. std::invalid_argument otherwise.
+    void validate() const;
+};
+
+// "784,256,10"
+std::string layer_list(const std::vector<int>& sizes);
+
+class Sequential {
+public:
+    Sequential() = default;
+    // The MLP of `spec`: Dense, activation, Dense, ..., Dense (logits), initialised from rng.
+    Sequential(const MlpSpec& spec, Rng& rng);
+
+    Sequential(Sequential&&) = default;
+    Sequential& operator=(Sequential&&) = default;
+
+    // Appends a layer (for hand-built networks and later chapters, e.g. dropout).
+    void add(std::unique_ptr<Layer> layer);
+
+    // X: B×in → logits: B×classes. The result lives inside the model until the next forward.
+    const Matrix& forward(const Matrix& X, bool training);
+    // dLogits: B×classes → fills every parameter gradient. Follows the forward of that batch.
+    // The first layer's input gradient is skipped (nothing upstream needs it).
+    void backward(const Matrix& dLogits);
+
+    // All trainable parameters, layer by layer, in a fixed order.
+    std::vector<Param> params();
+    std::size_t parameter_count() const;
+
+    // Class probabilities (N×classes) for every row of X, computed `batch` rows at a time.
+    Matrix predict_proba(const Matrix& X, std::size_t batch = 1000);
+    // The most probable class of every row of X.
+    std::vector<int> predict(const Matrix& X, std::size_t batch = 1000);
+
+    // Model file of kind "mlp" (only networks built from an MlpSpec can be saved).
+    void save(const std::string& path) const;
+    // Throws hw::ModelFileError naming the file and the problem (wrong kind, bad config,
+    // missing tensor, wrong shape, extra tensors; plus everything load_model checks).
+    static Sequential load(const std::string& path);
+
+    const MlpSpec& spec() const { return spec_; }
+    std::size_t size() const { return layers_.size(); }
+    Layer& layer(std::size_t i) { return *layers_[i]; }
+    int input_size() const;
+    int output_size() const;
+    // One line per layer with its parameter count.
+    std::string summary() const;
+
+    // GEMM work of all Dense layers since the last reset (for GFLOP/s and time shares).
+    GemmStats gemm_stats() const;
+    void reset_gemm_stats();
+
+private:
+    MlpSpec spec_;
+    std::vector<std::unique_ptr<Layer>> layers_;
+    std::vector<Matrix> outputs_;  // outputs_[i]: Y of layer i (the input of layer i+1)
+    std::vector<Matrix> grads_;    // grads_[i]: ∂loss/∂(input of layer i)
+    Matrix batch_;                 // staging rows for predict_proba
+};
+
+}  // namespace hw

@@ -1,0 +1,125 @@
+// mlp_run.cpp — the shared command line and test-set report of chapters 10 and 11 (mlp_run.hpp).
+#include "handwritten/app/mlp_run.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "handwritten/report/json.hpp"
+#include "handwritten/nn/sequential.hpp"
+
+namespace hw {
+
+void add_optimizer_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help) {
+    cli.choice("--optimizer", s.optimizer.name, {"adam", "sgd"}, "optimizer")
+        .option("--lr", s.lr, help.lr)
+        .option("--momentum", s.optimizer.momentum, help.momentum)
+        .flag("--nesterov", s.optimizer.nesterov, "sgd: Nesterov momentum");
+}
+
+void add_loop_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help) {
+    cli.option("--batch", s.batch, "mini-batch size")
+        .option("--epochs", s.epochs, "passes over the training set (0 with --load: evaluate only)")
+        .option("--val", s.val, help.val)
+        .option("--seed", s.seed, help.seed)
+        .option("--threads", s.threads, "GEMM threads (0: OMP_NUM_THREADS or all cores)");
+}
+
+void add_data_and_output_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help) {
+    cli.option("--data", s.data, help.data)
+        .choice("--dataset", s.dataset, {"mnist", "fashion"}, "which dataset")
+        .option("--limit", s.limit, "train on the first N training images only (0: all)")
+        .option("--show", s.show, "confident mistakes to print as text art")
+        .option("--out", s.out, help.out)
+        .option("--metrics", s.metrics, help.metrics)
+        .option("--save", s.save, "save the trained model to this file")
+        .option("--load", s.load, help.load)
+        .flag("--quiet", s.quiet, "no progress bars, no text art");
+}
+
+void default_sgd_lr(const Cli& cli, MlpRunSettings& s, float sgd_lr) {
+    if (!cli.given("--lr") && s.optimizer.name == "sgd") s.lr = sgd_lr;
+}
+
+TrainOptions train_options(const MlpRunSettings& s) {
+    TrainOptions o;
+    o.epochs = s.epochs;
+    o.batch = s.batch;
+    o.lr = s.lr;
+    o.optimizer = s.optimizer;
+    o.seed = static_cast<std::uint64_t>(s.seed);
+    o.val_fraction = s.val;
+    o.progress = !s.quiet;
+    return o;
+}
+
+Mnist load_run_data(const MlpRunSettings& s) {
+    Mnist data = load_mnist(resolve_data_dir(s.data, s.dataset), s.dataset);
+    keep_first(data.train, static_cast<std::size_t>(s.limit));
+    return data;
+}
+
+TestSetReport report_test_set(const LabeledSet& test, const Matrix& probs, int classes,
+                              const std::vector<std::string>& names, const MlpRunSettings& s,
+                              const std::string& probability_note) {
+    TestSetReport report;
+    const std::vector<int> predictions = argmax_rows(probs);
+    report.confusion = confusion_matrix(test.labels, predictions, classes);
+    std::printf("\nTest set: confusion matrix (rows: true class, columns: predicted)\n");
+    report.confusion.print(std::cout, names);
+    report.mistakes = find_misclassified(test.labels, predictions, 50, &probs);
+    if (!s.quiet && s.show > 0 && !report.mistakes.empty()) {
+        const std::size_t n = std::min<std::size_t>(s.show, report.mistakes.size());
+        std::printf("\nThe %zu most confident mistakes (%s):\n", n, probability_note.c_str());
+        const std::vector<Misclassified> shown(report.mistakes.begin(), report.mistakes.begin() + n);
+        std::cout << misclassified_text_art(test.images, test.height, test.width, shown, names, 2);
+    }
+    return report;
+}
+
+std::string write_mistakes_svg(const LabeledSet& test, const std::vector<Misclassified>& mistakes,
+                               const std::vector<std::string>& names, const std::string& out,
+                               const std::string& title_prefix) {
+    std::filesystem::create_directories(out);
+    const std::string path = out + "/misclassified.svg";
+    write_misclassified_svg(path, test.images, test.height, test.width, mistakes, names,
+                            title_prefix + ": most confident mistakes — predicted (true)");
+    return path;
+}
+
+void create_parent_directory(const std::string& path) {
+    if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty())
+        std::filesystem::create_directories(parent);
+}
+
+std::string save_trained_model(const Sequential& net, const std::string& path) {
+    create_parent_directory(path);
+    net.save(path);
+    return path + " (model)";
+}
+
+void write_history_json(JsonWriter& j, const History& history) {
+    std::vector<double> train_loss, train_accuracy, val_loss, val_accuracy;
+    for (const EpochStats& e : history.epochs) {
+        train_loss.push_back(e.train_loss);
+        train_accuracy.push_back(e.train_accuracy);
+        val_loss.push_back(e.val_loss);
+        val_accuracy.push_back(e.val_accuracy);
+    }
+    j.key("train_loss").array(train_loss);
+    j.key("train_accuracy").array(train_accuracy);
+    j.key("val_loss").array(val_loss);
+    j.key("val_accuracy").array(val_accuracy);
+}
+
+void print_test_summary(const LossAccuracy& test, const ConfusionMatrix& confusion,
+                        const std::vector<std::string>& written) {
+    std::printf("test accuracy: %.2f%%  (test loss %.4f, %zu of %zu wrong)\n", 100 * test.accuracy, test.loss,
+                confusion.total() - confusion.correct(), confusion.total());
+    std::printf("wrote:");
+    for (const std::string& w : written) std::printf(" %s", w.c_str());
+    std::printf("\n");
+}
+
+}  // namespace hw

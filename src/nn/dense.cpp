@@ -1,0 +1,110 @@
+// dense.cpp — the fully connected layer: forward and backward as three GEMMs.
+#include "handwritten/nn/dense.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "handwritten/gemm/gemm.hpp"
+#include "handwritten/core/timer.hpp"
+
+namespace hw {
+
+Init parse_init(const std::string& name) {
+    if (name == "he-normal") return Init::HeNormal;
+    if (name == "he-uniform") return Init::HeUniform;
+    if (name == "xavier-normal") return Init::XavierNormal;
+    if (name == "xavier-uniform") return Init::XavierUniform;
+    throw std::invalid_argument("unknown initialisation '" + name +
+                                "' (expected he-normal, he-uniform, xavier-normal, xavier-uniform)");
+}
+
+std::string init_name(Init init) {
+    switch (init) {
+        case Init::HeNormal: return "he-normal";
+        case Init::HeUniform: return "he-uniform";
+        case Init::XavierNormal: return "xavier-normal";
+        case Init::XavierUniform: return "xavier-uniform";
+    }
+    return "?";
+}
+
+Dense::Dense(int in, int out, int index)
+    : in_(in), out_(out), index_(index), W_(in, out), b_(1, out), dW_(in, out), db_(1, out) {
+    if (in <= 0 || out <= 0) throw std::invalid_argument("Dense: sizes must be positive");
+}
+
+void Dense::initialize(Init init, Rng& rng) {
+    const bool he = init == Init::HeNormal || init == Init::HeUniform;
+    const double var = he ? 2.0 / in_ : 2.0 / (in_ + out_);  // He: 2/in, Xavier: 2/(in+out)
+    if (init == Init::HeNormal || init == Init::XavierNormal) {
+        W_.fill_normal(rng, 0.0f, static_cast<float>(std::sqrt(var)));
+    } else {
+        // U(-a, a) has variance a²/3, so the same variance needs a = sqrt(3·var).
+        const float a = static_cast<float>(std::sqrt(3.0 * var));
+        W_.fill_uniform(rng, -a, a);
+    }
+    b_.fill(0.0f);
+}
+
+void Dense::gemm(Op op_a, Op op_b, int m, int n, int k, const Matrix& A, const Matrix& B,
+                 Matrix& C) {
+    Stopwatch clock;
+    sgemm(op_a, op_b, m, n, k, 1.0f, A.data(), static_cast<int>(A.cols()), B.data(),
+          static_cast<int>(B.cols()), 0.0f, C.data(), static_cast<int>(C.cols()));
+    gemm_.seconds += clock.seconds();
+    gemm_.flops += 2.0 * m * n * k;
+}
+
+void Dense::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
+    if (X.cols() != std::size_t(in_))
+        throw std::invalid_argument(name() + ": input has " + std::to_string(X.cols()) +
+                                    " columns, expected " + std::to_string(in_));
+    const int B = static_cast<int>(X.rows());
+    ensure_shape(Y, B, out_);
+    input_ = &X;
+    // BEGIN SOLUTION
+    // X: B×in · W: in×out → Y: B×out
+    gemm(Op::N, Op::N, B, out_, in_, X, W_, Y);
+    // Y += b, broadcast over the rows.
+    const float* b = b_.data();
+    for (int r = 0; r < B; ++r) {
+        float* y = Y.row(r);
+        for (int c = 0; c < out_; ++c) y[c] += b[c];
+    }
+    // END SOLUTION
+}
+
+void Dense::backward(const Matrix& dY, Matrix& dX) {
+    if (!input_ || dY.rows() != input_->rows() || dY.cols() != std::size_t(out_))
+        throw std::logic_error(name() + ": backward without a matching forward");
+    const Matrix& X = *input_;
+    const int B = static_cast<int>(dY.rows());
+    // BEGIN SOLUTION
+    // dW = Xᵀ·dY:  (B×in)ᵀ · B×out → in×out
+    gemm(Op::T, Op::N, in_, out_, B, X, dY, dW_);
+    // db = column sums of dY: 1×out. Row by row, in a fixed order (bit-reproducible).
+    float* db = db_.data();
+    for (int c = 0; c < out_; ++c) db[c] = 0.0f;
+    for (int r = 0; r < B; ++r) {
+        const float* g = dY.row(r);
+        for (int c = 0; c < out_; ++c) db[c] += g[c];
+    }
+    // END SOLUTION
+    if (!input_grad_needed_) return;
+    ensure_shape(dX, B, in_);
+    // BEGIN SOLUTION
+    // dX = dY·Wᵀ:  B×out · (in×out)ᵀ → B×in
+    gemm(Op::N, Op::T, B, in_, out_, dY, W_, dX);
+    // END SOLUTION
+}
+
+std::vector<Param> Dense::params() {
+    const std::string prefix = "dense" + std::to_string(index_);
+    return {{prefix + ".W", &W_, &dW_, true}, {prefix + ".b", &b_, &db_, false}};
+}
+
+std::string Dense::name() const {
+    return "dense" + std::to_string(index_) + " " + std::to_string(in_) + "→" + std::to_string(out_);
+}
+
+}  // namespace hw
