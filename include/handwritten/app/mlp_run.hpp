@@ -1,11 +1,12 @@
 // mlp_run.hpp — the command line and the report of an MLP training run, shared by chapters 10 and 11.
 //
 // Both chapters train the same batched MLP with hw::train and judge it the same way, so the
-// flags they share (optimizer, mini-batch loop, data, output files) and the test-set report
-// (confusion matrix, per-class precision/recall/F1, confident mistakes as text art and SVG,
-// "test accuracy" and "wrote:" lines) live here once. Each chapter keeps what is its own:
-// --layers, --init and friends, chapter 10's Adam constants, chapter 11's toolbox, the epoch
-// line and the metrics JSON.
+// flags they share (--layers, optimizer, mini-batch loop, data, output files), the checks that
+// the network fits the data, the test-set report (confusion matrix, per-class
+// precision/recall/F1, confident mistakes as text art and SVG, "test accuracy" and "wrote:"
+// lines) and the start of the metrics JSON live here once. Each chapter keeps what is its own:
+// --activation/--init, chapter 10's Adam constants, chapter 11's toolbox (toolbox_run.hpp), the
+// epoch line and the rest of its metrics.
 //
 // The flags are rows of a hw::FlagTable (flag_table.hpp), declared in three groups, in the order
 // --help lists them, so a chapter can put its own rows between them:
