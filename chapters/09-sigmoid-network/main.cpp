@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "handwritten/app/cli.hpp"
+#include "handwritten/app/tutorials.hpp"
 #include "handwritten/report/evaluation.hpp"
 #include "handwritten/data/idx.hpp"
 #include "handwritten/report/json.hpp"
@@ -64,6 +65,7 @@ Evaluation evaluate(const hw::SigmoidNetwork& net, const hw::LabeledSet& set) {
 
 int main(int argc, char** argv) {
     Settings s;
+    std::string tutorial;  // only for --help: expand_tutorial has replaced it by the preset's flags
     hw::Cli cli("09-sigmoid-network",
                 "Train the classic 784-H-10 sigmoid network on MNIST, one sample at a time.");
     cli.option("--data", s.data, "directory with the four IDX files (default: data/mnist, or $HW_DATA_DIR)")
@@ -87,15 +89,19 @@ int main(int argc, char** argv) {
         .option("--metrics", s.metrics, "write per-epoch numbers and the confusion matrix as JSON")
         .option("--save", s.save, "save the trained model to this file")
         .option("--load", s.load, "start from a saved model (its sizes and scale win)")
+        .option("--tutorial", tutorial, "T2: the NumPy tutorial's own settings (flags after it still win)")
         .epilog("Examples:\n"
                 "  build/bin/09-sigmoid-network                      # 784-200-10, lr 0.3, 5 epochs\n"
                 "  build/bin/09-sigmoid-network --hidden 100 --lr 0.1 --epochs 1\n"
-                "  build/bin/09-sigmoid-network --hidden 100 --lr 0.02 --epochs 1 --train-scale 25\n"
+                "  build/bin/09-sigmoid-network --tutorial T2                # = --hidden 100 --lr 0.02 --epochs 1 --train-scale 25\n"
                 "  build/bin/09-sigmoid-network --save runs/09-sigmoid-network/model.hwm\n"
                 "  build/bin/09-sigmoid-network --load runs/09-sigmoid-network/model.hwm --epochs 0\n"
                 "Environment: HW_DATA_DIR (data directory), HW_SIMD=portable (no AVX2),\n"
                 "HW_PROGRESS=0 (no progress bar).");
-    cli.parse(argc, argv);
+    std::string error;
+    hw::ArgvView args(hw::expand_tutorial(std::vector<std::string>(argv, argv + argc), "09-sigmoid-network", error));
+    if (!error.empty()) cli.fail(error);
+    cli.parse(args.argc(), args.argv());
     cli.check(s.hidden > 0 && s.hidden <= 100000, "--hidden must be in 1..100000");
     cli.check(s.lr > 0, "--lr must be positive");
     cli.check(s.lr_decay > 0, "--lr-decay must be positive");
