@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "handwritten/app/tutorials.hpp"
 #include "handwritten/core/random.hpp"
 #include "handwritten/data/datasets.hpp"
 #include "handwritten/data/digits.hpp"
@@ -477,6 +478,62 @@ TEST_CASE("init_normal: weights N(0, σ²) with the σ asked for; biases only wh
         if (!p.is_weight)
             for (std::size_t i = 0; i < p.value->size(); ++i) bias_sq += double(p.value->data()[i]) * p.value->data()[i];
     CHECK(bias_sq > 100);  // 310 biases from N(0, 1): Σ b² ≈ 310
+}
+
+// ---------------------------------------------------------------- presets
+
+TEST_CASE("expand_tutorial: the preset's flags first, the user's after; unknown or misplaced IDs refused") {
+    std::string error;
+    const std::vector<std::string> plain = {"11-better-training", "--epochs", "3"};
+    CHECK(hw::expand_tutorial(plain, "11-better-training", error) == plain);
+    CHECK(error.empty());
+    for (const hw::Tutorial& t : hw::tutorials()) {
+        CAPTURE(t.id);
+        const auto out = hw::expand_tutorial({"prog", "--epochs", "2", "--tutorial", t.id}, t.program, error);
+        CHECK(error.empty());
+        REQUIRE(out.size() == 1 + t.args.size() + 2);
+        CHECK(std::vector<std::string>(out.begin() + 1, out.end() - 2) == t.args);
+        CHECK(out[out.size() - 2] == "--epochs");  // after the preset, so it wins
+        CHECK(out.back() == "2");
+        const auto inline_form = hw::expand_tutorial({"prog", "--tutorial=" + t.id}, t.program, error);
+        CHECK(inline_form.size() == 1 + t.args.size());
+        hw::expand_tutorial({"prog", "--tutorial", t.id}, t.program == "09-sigmoid-network" ? "11-better-training"
+                                                                                           : "09-sigmoid-network", error);
+        CHECK_CONTAINS(error, "runs on " + t.program);
+    }
+    CHECK(hw::tutorials().size() == 5);
+    hw::expand_tutorial({"prog", "--tutorial", "T6"}, "11-better-training", error);
+    CHECK_CONTAINS(error, "unknown tutorial 'T6'");
+    hw::expand_tutorial({"prog", "--tutorial"}, "11-better-training", error);
+    CHECK_CONTAINS(error, "needs a value");
+    hw::ArgvView view({"prog", "--lr", "0.1"});
+    REQUIRE(view.argc() == 3);
+    CHECK(std::string(view.argv()[2]) == "0.1");
+    CHECK(view.argv()[3] == nullptr);
+}
+
+TEST_CASE("save_load_round_trip: the loaded network predicts bit-identically") {
+    TempDir dir;
+    hw::MlpSpec spec;
+    spec.sizes = {6, 5, 3};
+    hw::Rng rng(3);
+    hw::Sequential net(spec, rng);
+    const hw::LabeledSet probe = tiny_set(20, 6, 4);
+    const hw::RoundTrip r = hw::save_load_round_trip(net, dir.file("sub/m.hwm"), probe.images);
+    CHECK(r.identical);
+    CHECK(r.rows_compared == 20);
+    CHECK(r.file_bytes > (6 * 5 + 5 + 5 * 3 + 3) * sizeof(float));
+}
+
+TEST_CASE("epoch_line_due: the first, every N-th and the last epoch") {
+    std::vector<int> due;
+    for (int e = 1; e <= 1000; ++e)
+        if (hw::epoch_line_due(e, 1000, 100)) due.push_back(e);
+    CHECK(due.size() == 11);
+    CHECK(due.front() == 1);
+    CHECK(due[1] == 100);
+    CHECK(due.back() == 1000);
+    CHECK(hw::epoch_line_due(7, 9, 0));
 }
 
 }  // TEST_SUITE

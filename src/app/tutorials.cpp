@@ -1,12 +1,17 @@
 // tutorials.cpp — the tutorial presets and T5's save/load round trip (tutorials.hpp).
 #include "handwritten/app/tutorials.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
 #include "handwritten/app/mlp_run.hpp"  // create_parent_directory
 #include "handwritten/core/timer.hpp"
+#include "handwritten/data/idx.hpp"
 #include "handwritten/nn/sequential.hpp"
+#include "handwritten/report/evaluation.hpp"
+#include "handwritten/report/prediction_grid.hpp"
+#include "handwritten/train/trainer.hpp"
 
 namespace hw {
 
@@ -87,6 +92,60 @@ RoundTrip save_load_round_trip(Sequential& net, const std::string& path, const M
     r.identical = before.size() == after.size() &&
                   std::memcmp(before.data(), after.data(), before.size() * sizeof(float)) == 0;
     return r;
+}
+
+bool epoch_line_due(int epoch, int epochs, int every) {
+    return every <= 1 || epoch == 1 || epoch == epochs || epoch % every == 0;
+}
+
+namespace {
+
+void show_training_set(Sequential& net, const Mnist& data, const TutorialDisplays& d,
+                       std::vector<std::string>& written) {
+    const LabeledSet& train = data.train;
+    if (d.eval_train) {
+        const LossAccuracy t = evaluate(net, train.images, train.labels, 0, train.size(), 1000, d.loss);
+        std::printf("training-set accuracy: %.2f%%  (%zu images, final weights; loss %.4f)\n", 100 * t.accuracy,
+                    train.size(), t.loss);
+    }
+    if (!d.prediction_grid) return;
+    const std::vector<int> predicted = net.predict(train.images);
+    std::filesystem::create_directories(d.out);
+    const std::string grid = d.out + "/predictions.svg";
+    write_prediction_grid_svg(grid, train.images, train.height, train.width, train.labels, predicted, 64, 8, d.seed,
+                              "64 random training images: actual | predicted");
+    written.push_back(grid);
+    std::printf("training-set %s\n", error_list(train.labels, predicted, 20).c_str());
+    const std::vector<Misclassified> wrong = find_misclassified(train.labels, predicted, 100);
+    if (!wrong.empty()) {
+        const std::string errors = d.out + "/train_errors.svg";
+        write_misclassified_svg(errors, train.images, train.height, train.width, wrong, class_names(data.dataset),
+                                "misclassified training images: predicted (true)");
+        written.push_back(errors);
+    }
+}
+
+void show_round_trip(Sequential& net, const Mnist& data, const TutorialDisplays& d, std::vector<std::string>& written) {
+    Stopwatch clock;
+    const LossAccuracy t = evaluate(net, data.test.images, data.test.labels, 0, data.test.size(), 1000, d.loss);
+    std::printf("test time: %.3f s for %zu images (accuracy %.2f%%)\n", clock.seconds(), data.test.size(),
+                100 * t.accuracy);
+    const std::string path = d.out + "/round-trip.hwm";
+    const RoundTrip r = save_load_round_trip(net, path, data.test.images);
+    std::printf("round trip: saved %s (%zu bytes) in %.1f ms, loaded it in %.1f ms; predictions on the %zu test "
+                "images %s\n",
+                path.c_str(), r.file_bytes, 1e3 * r.save_seconds, 1e3 * r.load_seconds, r.rows_compared,
+                r.identical ? "bit-identical" : "DIFFER");
+    written.push_back(path + " (model)");
+}
+
+}  // namespace
+
+std::vector<std::string> show_tutorial_displays(Sequential& net, const Mnist& data, const TutorialDisplays& d) {
+    std::vector<std::string> written;
+    if (d.eval_train || d.prediction_grid) show_training_set(net, data, d, written);
+    if (d.round_trip) show_round_trip(net, data, d, written);
+    return written;
 }
 
 }  // namespace hw

@@ -9,6 +9,7 @@
 // `--tutorial T4` puts the preset's flags in front of the ones given on the command line, so
 // any of them can still be overridden (`--tutorial T4 --epochs 10`).
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 namespace hw {
 
 class Sequential;
+struct Mnist;
 
 struct Tutorial {
     std::string id;                 // "T1".."T5"
@@ -54,5 +56,24 @@ struct RoundTrip {
     std::size_t rows_compared = 0;
 };
 RoundTrip save_load_round_trip(Sequential& net, const std::string& path, const Matrix& probe);
+
+// What the tutorials show after training, each switched on by a flag of chapter 11:
+//   --eval-train       "training-set accuracy: 99.98% (...)", with the final weights (T3 reports
+//                      only this figure; the running mean of an epoch is not it)
+//   --prediction-grid  OUT/predictions.svg: 64 random training images as an 8×8 grid titled
+//                      "actual | predicted"; the list of training-set errors and
+//                      OUT/train_errors.svg with the misclassified images (T3)
+//   --round-trip       the test-set time, and save → load → bit-identical test predictions, timed (T5)
+struct TutorialDisplays {
+    bool eval_train = false, prediction_grid = false, round_trip = false;
+    std::string out;           // folder for the SVG files and the round trip's model file
+    std::string loss = "cross-entropy";
+    std::uint64_t seed = 1;    // which random images the grid shows
+};
+// Prints the lines above and returns the files written ("PATH" entries for "wrote:").
+std::vector<std::string> show_tutorial_displays(Sequential& net, const Mnist& data, const TutorialDisplays& d);
+
+// Epoch lines of a long run: the first, every `every`-th and the last (every ≤ 1: all of them).
+bool epoch_line_due(int epoch, int epochs, int every);
 
 }  // namespace hw
