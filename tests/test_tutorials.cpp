@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "handwritten/app/cli.hpp"
+#include "handwritten/app/flag_table.hpp"
+#include "handwritten/app/toolbox_run.hpp"
 #include "handwritten/app/tutorials.hpp"
 #include "handwritten/core/random.hpp"
 #include "handwritten/data/datasets.hpp"
@@ -24,6 +27,7 @@
 #include "handwritten/nn/normal_init.hpp"
 #include "handwritten/nn/sequential.hpp"
 #include "handwritten/nn/sigmoid_mse.hpp"
+#include "handwritten/nn/sigmoid_network.hpp"
 #include "handwritten/train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -457,7 +461,7 @@ TEST_CASE("init_normal: weights N(0, σ²) with the σ asked for; biases only wh
     spec.sizes = {400, 300, 10};
     hw::Rng rng(4);
     hw::Sequential net(spec, rng);
-    hw::init_normal(net, 0.01f, /*biases_too=*/false, rng);
+    hw::init_normal(net, 0.01f, /*bias_sigma=*/0, rng);
     for (const hw::Param& p : net.params()) {
         double sum = 0, sq = 0;
         const std::size_t n = p.value->size();
@@ -472,7 +476,7 @@ TEST_CASE("init_normal: weights N(0, σ²) with the σ asked for; biases only wh
         const double sd = std::sqrt(sq / double(n) - (sum / double(n)) * (sum / double(n)));
         CHECK(sd == doctest::Approx(0.01).epsilon(0.05));  // ≥ 3000 draws: within 5%
     }
-    hw::init_normal(net, 1.0f, /*biases_too=*/true, rng);
+    hw::init_normal(net, 1.0f, /*bias_sigma=*/1.0f, rng);
     double bias_sq = 0;
     for (const hw::Param& p : net.params())
         if (!p.is_weight)
@@ -510,6 +514,69 @@ TEST_CASE("expand_tutorial: the preset's flags first, the user's after; unknown 
     REQUIRE(view.argc() == 3);
     CHECK(std::string(view.argv()[2]) == "0.1");
     CHECK(view.argv()[3] == nullptr);
+}
+
+TEST_CASE("each chapter-11 preset parses through the flag table and trains one step on data of its shape") {
+    for (const hw::Tutorial& t : hw::tutorials()) {
+        if (t.program != "11-better-training") continue;
+        CAPTURE(t.id);
+        hw::ToolboxSettings s;
+        hw::FlagTable flags;
+        hw::declare_toolbox_flags(flags, s);
+        hw::Cli cli("11-better-training", "preset test");
+        flags.add_to(cli);
+        std::string error;
+        hw::ArgvView args(hw::expand_tutorial({"11-better-training", "--tutorial", t.id, "--epochs", "1", "--quiet"},
+                                              t.program, error));
+        REQUIRE(error.empty());
+        cli.parse(args.argc(), args.argv());  // a bad preset flag would exit 2 here, failing the suite
+        CHECK(flags.range_error().empty());
+        CHECK_NOTHROW(hw::check_toolbox_settings(s));
+        CHECK(s.epochs == 1);
+        // Synthetic images of the preset's input size, a handful per class: one epoch of the
+        // preset's batch size (for T4 the full batch: exactly one step) must run and stay finite.
+        const std::vector<int> sizes = hw::parse_int_list(s.layers);
+        hw::Mnist data;
+        data.dataset = s.dataset;
+        data.train = tiny_set(90, std::size_t(sizes.front()), 3);
+        for (std::size_t i = 0; i < data.train.size(); ++i) data.train.labels[i] = std::uint8_t(i % 10);
+        data.test = tiny_set(20, std::size_t(sizes.front()), 4);
+        const hw::ToolboxRun r = hw::train_with_toolbox(s, data, /*verbose=*/false);
+        REQUIRE(r.history.epochs.size() == 1);
+        CHECK(std::isfinite(r.history.epochs[0].train_loss));
+        CHECK(r.net.input_size() == sizes.front());
+        if (t.id == "T4") {
+            CHECK(s.batch == 0);
+            CHECK(s.loss == "mse");
+            CHECK(r.net.spec().activation == "sigmoid");
+        }
+        if (t.id == "T5") CHECK(s.init_sigma == doctest::Approx(0.01));
+        if (t.id == "T3") CHECK(s.dataset == "mnist20-5000");
+    }
+}
+
+TEST_CASE("the T2 preset (chapter 09) describes a network that trains one sample") {
+    const hw::Tutorial& t2 = hw::tutorials()[1];
+    REQUIRE(t2.id == "T2");
+    auto value = [&](const std::string& flag) {
+        for (std::size_t i = 0; i + 1 < t2.args.size(); ++i)
+            if (t2.args[i] == flag) return t2.args[i + 1];
+        return std::string();
+    };
+    hw::SigmoidNetworkConfig config;
+    config.hidden = std::stoi(value("--hidden"));
+    config.bias = value("--bias") == "on";
+    config.init = value("--init");
+    CHECK(config.hidden == 100);
+    CHECK_FALSE(config.bias);
+    CHECK(value("--train-scale") == "25");
+    hw::Rng rng(1);
+    hw::SigmoidNetwork net(config, rng);
+    std::vector<float> x(784, 0.0f);
+    for (int i = 300; i < 400; ++i) x[std::size_t(i)] = 255.0f / 25.0f;  // a training pixel of 255, divided by 25
+    const float before = net.train_sample(x.data(), 3, std::stof(value("--lr")));
+    const float after = net.train_sample(x.data(), 3, std::stof(value("--lr")));
+    CHECK(after < before);
 }
 
 TEST_CASE("save_load_round_trip: the loaded network predicts bit-identically") {

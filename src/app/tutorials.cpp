@@ -115,7 +115,7 @@ void show_training_set(Sequential& net, const Mnist& data, const TutorialDisplay
     write_prediction_grid_svg(grid, train.images, train.height, train.width, train.labels, predicted, 64, 8, d.seed,
                               "64 random training images: actual | predicted");
     written.push_back(grid);
-    std::printf("training-set %s\n", error_list(train.labels, predicted, 20).c_str());
+    std::printf("training set: %s\n", error_list(train.labels, predicted, 20).c_str());
     const std::vector<Misclassified> wrong = find_misclassified(train.labels, predicted, 100);
     if (!wrong.empty()) {
         const std::string errors = d.out + "/train_errors.svg";

@@ -40,7 +40,8 @@ std::string error_list(const std::vector<std::uint8_t>& labels, const std::vecto
     for (std::size_t i = 0; i < labels.size() && i < predictions.size(); ++i)
         if (int(labels[i]) != predictions[i]) wrong.push_back(i);
     char head[96];
-    std::snprintf(head, sizeof head, "%zu errors in %zu images (%.2f%%)", wrong.size(), labels.size(),
+    std::snprintf(head, sizeof head, "%zu error%s in %zu images (%.2f%%)", wrong.size(), wrong.size() == 1 ? "" : "s",
+                  labels.size(),
                   labels.empty() ? 0.0 : 100.0 * double(wrong.size()) / double(labels.size()));
     std::string text = head;
     for (std::size_t k = 0; k < wrong.size() && k < listed; ++k)

@@ -12,8 +12,9 @@
 
 namespace hw {
 
-// Overwrites every weight of `net` with N(0, σ²); biases too when `biases_too` (else they are
-// left as they are, zero after construction).
-void init_normal(Sequential& net, float sigma, bool biases_too, Rng& rng);
+// Overwrites every weight of `net` with N(0, weight_sigma²), and every bias with
+// N(0, bias_sigma²) when bias_sigma > 0 (else the biases are left as they are: zero after
+// construction).
+void init_normal(Sequential& net, float weight_sigma, float bias_sigma, Rng& rng);
 
 }  // namespace hw
