@@ -72,8 +72,9 @@ hw::ToolboxRun load_or_train(const hw::ToolboxSettings& s, const hw::Mnist& data
         std::snprintf(init, sizeof init, "%s-%s", s.init.c_str(), s.init_dist.c_str());
     std::printf("network: %s, init %s, %s\n", hw::toolbox_spec(s).to_config().c_str(), init,
                 s.loss == "mse" ? "sigmoid outputs + mean squared error" : "softmax cross-entropy");
-    std::printf("training: %s, lr %g, batch %d, %d epochs, seed %ld, validation %.0f%% of train\n",
-                s.optimizer.name.c_str(), s.lr, s.batch, s.epochs, s.seed, 100 * s.val);
+    std::printf("training: %s, lr %g, batch %s, %d epochs, seed %ld, validation %.0f%% of train\n",
+                s.optimizer.name.c_str(), s.lr, s.batch == 0 ? "0 (full batch)" : std::to_string(s.batch).c_str(),
+                s.epochs, s.seed, 100 * s.val);
     if (s.show_init) {
         hw::Sequential fresh = hw::build_toolbox_network(s);
         hw::print_layer_signal(fresh, data.train.images);
