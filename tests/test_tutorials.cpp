@@ -29,6 +29,7 @@
 #include "handwritten/nn/sigmoid_mse.hpp"
 #include "handwritten/nn/sigmoid_network.hpp"
 #include "handwritten/train/trainer.hpp"
+#include "temp_files.hpp"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
@@ -36,25 +37,8 @@ using hw::Matrix;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "hw-tutorials-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-void write_bytes(const std::string& path, const Bytes& bytes) {
-    std::ofstream f(path, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    REQUIRE(f.good());
-}
+using hw_test::TempDir;
+using hw_test::write_bytes;
 
 // The 12-row CSV both embedded streams below hold: cell j of row i is (7i + 3j) mod 17, the
 // label i mod 10 — so cell values run over 0..16, the whole legal range.

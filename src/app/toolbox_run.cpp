@@ -21,7 +21,7 @@ void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s) {
     help.momentum = "sgd momentum";
     help.val = "fraction of the training set held out for validation (the last rows)";
     help.seed = "seed for weights, shuffles, dropout masks and warps";
-    help.data = "directory with the four IDX files (default: data/mnist or data/fashion, or $HW_DATA_DIR)";
+    help.data = "data directory (default: data/mnist, data/fashion or data/digits by --dataset; $HW_DATA_DIR for IDX sets)";
     help.out = "directory for SVG plots (and the sweep's CSV)";
     help.metrics = "write history, tools, temperature table and confusion matrix as JSON";
     help.load = "start from a saved model (its layer list and dropout win)";

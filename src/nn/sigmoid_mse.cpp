@@ -1,8 +1,6 @@
 // sigmoid_mse.cpp — mean squared error on σ(logits) and its gradient (sigmoid_mse.hpp).
 #include "handwritten/nn/sigmoid_mse.hpp"
 
-#include <stdexcept>
-#include <string>
 
 #include "handwritten/nn/sigmoid.hpp"
 #include "handwritten/nn/softmax_cross_entropy.hpp"  // argmax
@@ -10,20 +8,15 @@
 namespace hw {
 
 double SigmoidMse::forward(const Matrix& logits, std::span<const std::uint8_t> labels) {
+    check_loss_labels("mse", logits, labels);
     const std::size_t B = logits.rows();
     const int C = static_cast<int>(logits.cols());
-    if (labels.size() != B)
-        throw std::invalid_argument("mse: " + std::to_string(B) + " rows but " + std::to_string(labels.size()) +
-                                    " labels");
     ensure_shape(outputs_, B, logits.cols());
     labels_.assign(labels.begin(), labels.end());
     loss_sum_ = 0;
     correct_ = 0;
     for (std::size_t r = 0; r < B; ++r) {
         const int y = labels[r];
-        if (y >= C)
-            throw std::invalid_argument("mse: label " + std::to_string(y) + " but only " + std::to_string(C) +
-                                        " classes");
         const float* z = logits.row(r);
         float* o = outputs_.row(r);
         double squared = 0;

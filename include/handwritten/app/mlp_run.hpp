@@ -53,7 +53,7 @@ struct MlpRunHelp {
     std::string momentum = "sgd momentum (0: plain mini-batch SGD)";
     std::string val = "fraction of the training set held out for validation (the last rows, as Keras)";
     std::string seed = "seed for the weights and the shuffles";
-    std::string data = "directory with the four IDX files (default: data/mnist, or $HW_DATA_DIR)";
+    std::string data = "data directory (default: data/mnist, data/fashion or data/digits by --dataset; $HW_DATA_DIR for IDX sets)";
     std::string out = "directory for the SVG files";
     std::string metrics = "write the history, timings and confusion matrix as JSON";
     std::string load = "start from a saved model (its layer list wins)";
