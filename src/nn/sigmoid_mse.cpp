@@ -34,17 +34,17 @@ double SigmoidMse::forward(const Matrix& logits, std::span<const std::uint8_t> l
 void SigmoidMse::backward(Matrix& dLogits) const {
     const std::size_t B = outputs_.rows(), C = outputs_.cols();
     ensure_shape(dLogits, B, C);
+    // BEGIN SOLUTION
     const float scale = static_cast<float>(2.0 / (double(B) * double(C)));
     for (std::size_t r = 0; r < B; ++r) {
         const float* o = outputs_.row(r);
         float* d = dLogits.row(r);
         for (std::size_t j = 0; j < C; ++j) {
             const float t = j == labels_[r] ? 1.0f : 0.0f;
-            // BEGIN SOLUTION
-            d[j] = scale * (o[j] - t) * o[j] * (1.0f - o[j]);
-            // END SOLUTION
+            d[j] = scale * (o[j] - t) * o[j] * (1.0f - o[j]);  // 2(o − t)·σ'(z) / (B·C)
         }
     }
+    // END SOLUTION
 }
 
 }  // namespace hw
