@@ -55,7 +55,7 @@ BENCH_ARGS ?=
 # Keep the chapters' object files (make would delete them as intermediates and relink every time).
 .SECONDARY:
 
-.PHONY: check-layout all test sanitize run data data-fashion bench bench-smoke bench-plot clean help deps-test deps-bench student
+.PHONY: check-layout all test sanitize run data data-fashion data-digits tutorials bench bench-smoke bench-plot clean help deps-test deps-bench student
 
 all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests
 
@@ -68,6 +68,8 @@ help:
 	@echo "                     ($(RUN_CHAPTER); pass flags with RUN_ARGS='--epochs 1')"
 	@echo "  make data          fetch MNIST into data/mnist/ and verify SHA-256 (no-op when present)"
 	@echo "  make data-fashion  install Fashion-MNIST (Debian dataset-fashion-mnist) into data/fashion/"
+	@echo "  make data-digits   scikit-learn's 8x8 digits (from Debian python3-sklearn) into data/digits/"
+	@echo "  make tutorials     the five tutorials this project grew from, one command each, and their table"
 	@echo "  make bench         run the Google Benchmark GEMM suite (BENCH_ARGS='--benchmark_filter=...')"
 	@echo "  make bench-smoke   a few-second pass of the benchmark so it cannot rot (CI runs it)"
 	@echo "  make bench-plot    turn $(BUILD)/bench.json into $(BUILD)/bench.svg (GFLOP/s vs n)"
@@ -155,6 +157,13 @@ data:
 
 data-fashion:
 	@bash data/fetch_fashion.sh data/fashion
+
+data-digits:
+	@bash data/fetch_digits.sh data/digits
+
+# The five tutorials (README, "The five tutorials, reproduced"): each one's command, then the table.
+tutorials: data data-digits $(CHAPTER_BINS)
+	@bash tests/run_tutorials.sh $(BUILD)/bin
 
 # OpenBLAS reads OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE at load time; unset them so it runs the
 # kernel it picks for this CPU, as the peers' scripts do. OMP_WAIT_POLICY is left to libgomp's

@@ -168,8 +168,9 @@ int main(int argc, char** argv) {
         hw::Sequential net = build_network(s);
         const hw::Mnist data = hw::load_run_data(s);
         hw::check_network_fits(net, data.train, hw::class_names(s.dataset).size(), s, cli);
-        std::printf("10-mlp: %s MLP, %s hidden, logits + softmax cross-entropy, init %s, %zu parameters\n",
-                    hw::layer_list(net.spec().sizes).c_str(), net.spec().activation.c_str(), s.init.c_str(),
+        std::printf("10-mlp: %s MLP, %s hidden, logits + %s, init %s, %zu parameters\n",
+                    hw::layer_list(net.spec().sizes).c_str(), net.spec().activation.c_str(),
+                    s.loss == "mse" ? "sigmoid outputs, mean squared error" : "softmax cross-entropy", s.init.c_str(),
                     net.parameter_count());
         std::printf("%s", net.summary().c_str());
         std::printf("data: %s (%s, %zu train, %zu test)\n", data.dir.c_str(), s.dataset.c_str(), data.train.size(),
@@ -181,7 +182,8 @@ int main(int argc, char** argv) {
 
         // ---------------------------------------------------------------- test set
         const auto& names = hw::class_names(s.dataset);
-        const hw::LossAccuracy test = hw::evaluate(net, data.test.images, data.test.labels, 0, data.test.size());
+        const hw::LossAccuracy test =
+            hw::evaluate(net, data.test.images, data.test.labels, 0, data.test.size(), 1000, s.loss);
         const hw::TestSetReport report = hw::report_test_set(data.test, net.predict_proba(data.test.images),
                                                              net.output_size(), names, s,
                                                              "probability given to the wrong class");
