@@ -98,7 +98,7 @@ void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int
     if (who.set_threads) who.set_threads(t);
     hw::set_gemm_threads(t);
     who.fn(oa, ob, m, n, k, 1.0f, x.A, x.lda, x.B, x.ldb, 0.0f, x.C, x.ldc);  // warm up, page in
-    const hw::SgemmBackoffStats before = hw::sgemm_backoff_stats();
+    const hw::BackoffStats before = hw::thread_policy::stats();
     double thread_cpu = 0;  // CPU time of this (the calling) thread inside the timed loop
     for (auto _ : state) {
         const double c0 = hw::thread_cpu_seconds();
@@ -116,7 +116,7 @@ void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int
     // For auto with t:2: the share of timed calls that sgemm's busy-machine back-off ran on one
     // thread (0 on a quiet machine). A figure with solo > 0 measured the machine's other jobs.
     if (t > 1 && who.name == "auto") {
-        const hw::SgemmBackoffStats after = hw::sgemm_backoff_stats();
+        const hw::BackoffStats after = hw::thread_policy::stats();
         const double solo = double(after.solo_calls - before.solo_calls);
         const double all = solo + double(after.parallel_calls - before.parallel_calls);
         if (all > 0) state.counters["solo"] = benchmark::Counter(solo / all);

@@ -10,7 +10,7 @@ TEST_SUITE("06-simd") {
             const auto* k = hw::find_gemm_kernel(name);
             REQUIRE(k != nullptr);
             if (!k->supported) {
-                MESSAGE(name, " not supported on this CPU: skipped");
+                MESSAGE(std::string(name) + " not supported on this CPU: skipped");
                 continue;
             }
             gemm_test::check_small_sweep(name, k->fn);

@@ -71,7 +71,7 @@ TEST_SUITE("07-threads") {
         A.fill_uniform(rng, -1, 1);
         B.fill_uniform(rng, -1, 1);
         const auto calls = [] {
-            const hw::SgemmBackoffStats s = hw::sgemm_backoff_stats();
+            const hw::BackoffStats s = hw::thread_policy::stats();
             return s.parallel_calls + s.solo_calls;
         };
         hw::set_gemm_threads(2);
@@ -90,7 +90,7 @@ TEST_SUITE("07-threads") {
         before = calls();
         hw::matmul(a, Op::N, b, Op::N, c);
         CHECK(calls() == before);
-        const hw::SgemmBackoffStats s = hw::sgemm_backoff_stats();
+        const hw::BackoffStats s = hw::thread_policy::stats();
         CHECK(s.backoffs <= s.parallel_calls);  // a back-off starts only after a parallel call
         omp_set_dynamic(dynamic);
     }

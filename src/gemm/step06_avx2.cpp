@@ -1,7 +1,8 @@
-// gemm_avx2.cpp — step 4a: a 6×16 AVX2+FMA micro-kernel in the same loop nest.
+// step06_avx2.cpp — chapter 06: a 6×16 AVX2+FMA micro-kernel in the same loop nest.
 //
-// Compiled with -mavx2 -mfma (the Makefile's *_avx2.cpp rule); only called after the
-// dispatcher has checked __builtin_cpu_supports("avx2") and ("fma").
+// Compiled with -mavx2 -mfma (the Makefile's *_avx2.cpp rule); its code runs only after
+// hw::gemm_avx2 (below, compiled without SIMD) or the dispatcher has checked
+// __builtin_cpu_supports("avx2") and ("fma").
 //
 // Register arithmetic (16 ymm registers of 8 floats):
 //   C tile 6×16 = 6 rows × 2 ymm = 12 accumulators
@@ -12,6 +13,7 @@
 // (arithmetic intensity of the kernel: 12 FMAs per 8 loads).
 #include <immintrin.h>
 
+#include "handwritten/gemm/gemm_kernels.hpp"
 #include "microkernel.hpp"
 #include "pack.hpp"
 
@@ -79,10 +81,23 @@ void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp,
 
 }  // namespace
 
-// Blocking: the A sliver MR×KC = 6·384·4 = 9 KiB stays in L1 while B slivers stream past; the
-// packed B block KC×NC = 384·512·4 = 768 KiB fits the 1 MiB L2; the packed A block MC×KC =
-// 144·384·4 = 216 KiB. See chapter 06 for the arithmetic.
-const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, 144, 384, 512,
-                                 avx2_kernel, pack_a<kMR>, pack_b<kNR>, nullptr};
+// The cache blocks come from this machine's caches (block_sizes.cpp; chapter 06 prints them).
+const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, avx2_kernel, pack_a<kMR>, pack_b<kNR>,
+                                 nullptr};
 
 }  // namespace hw::detail
+
+namespace hw {
+
+// The step's entry point. target("no-avx") keeps this one function free of AVX instructions
+// (argument moves included), so the CPU check itself runs on any x86-64.
+__attribute__((target("no-avx"))) void gemm_avx2(Op op_a, Op op_b, int m, int n, int k,
+                                                 float alpha, const float* A, int lda,
+                                                 const float* B, int ldb, float beta, float* C,
+                                                 int ldc) {
+    if (!detail::cpu_has_avx2_fma()) detail::throw_cpu_lacks("gemm_avx2", "AVX2/FMA");
+    detail::loop_nest(detail::kAvx2Kernel, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C,
+                      ldc);
+}
+
+}  // namespace hw

@@ -1,4 +1,4 @@
-// gemm_blocked.cpp — step 2: cache blocking (tiling).
+// step04_blocked.cpp — chapter 04: cache blocking (tiling).
 //
 // i-k-j streams whole rows of B through the cache for every row of A: for n = 2048 that is
 // k·n·4 = 16 MiB of B per row of C, far more than L2 (1 MiB here), so B comes from L3 or DRAM
