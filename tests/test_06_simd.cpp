@@ -1,6 +1,7 @@
 // test_06_simd.cpp — chapter 06 (SIMD micro-kernels): AVX2 6×16 and AVX-512 12×32, and the
 // portable fallback behind the dispatcher. Kernels this CPU cannot run are skipped (and said so).
 #include <cstdlib>
+#include <string>
 
 #include "gemm_check.hpp"
 
@@ -10,7 +11,7 @@ TEST_SUITE("06-simd") {
             const auto* k = hw::find_gemm_kernel(name);
             REQUIRE(k != nullptr);
             if (!k->supported) {
-                MESSAGE(std::string(name) + " not supported on this CPU: skipped");
+                MESSAGE((std::string(name) + " not supported on this CPU: skipped"));
                 continue;
             }
             gemm_test::check_small_sweep(name, k->fn);
