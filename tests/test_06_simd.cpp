@@ -31,10 +31,18 @@ TEST_SUITE("06-simd") {
         }
     }
 
-    TEST_CASE("skinny products (n <= 16 takes a separate AVX-512 path)") {
+    TEST_CASE("odd shapes 1, 7, 15, 16, 17, 33 through the SIMD steps (skinny paths included)") {
+        for (const char* name : {"avx2", "avx512"}) {
+            const auto* k = hw::find_gemm_kernel(name);
+            if (!k->supported) continue;
+            gemm_test::check_odd_shapes(name, k->fn);
+        }
+    }
+
+    TEST_CASE("skinny products (n <= 16 take a separate path on AVX2 and on AVX-512)") {
         using gemm_test::Case;
         using hw::Op;
-        for (const char* name : {"avx512", "auto"}) {
+        for (const char* name : {"avx2", "avx512", "auto"}) {
             const auto* k = hw::find_gemm_kernel(name);
             if (!k->supported) continue;
             for (Op oa : {Op::N, Op::T})

@@ -38,6 +38,19 @@ TEST_SUITE("07-threads") {
         gemm_test::check_large("auto", hw::sgemm);
     }
 
+    TEST_CASE("odd shapes and skinny products on 1 and 2 threads (threaded splits even small ones)") {
+        ThreadsGuard guard;
+        for (int t : {1, 2}) {
+            hw::set_gemm_threads(t);
+            gemm_test::check_odd_shapes("threaded", hw::gemm_threaded);
+            // skinny products big enough for sgemm itself to split (above 2 MFLOP)
+            for (Op oa : {Op::N, Op::T})
+                for (Op ob : {Op::N, Op::T})
+                    for (int n : {1, 7, 15, 16, 17})
+                        gemm_test::check_case("auto", hw::sgemm, Case{oa, ob, 1000, n, 129, 1.0f, 0.0f, 1});
+        }
+    }
+
     TEST_CASE("results do not depend on the thread count (bitwise)") {
         ThreadsGuard guard;
         hw::Rng rng(11);

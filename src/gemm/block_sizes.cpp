@@ -24,13 +24,14 @@
 //            C with its own blocks (chapter 07), so a core's blocks live in its own L2, and the
 //            shared L3 only sees the matrices stream through.
 //
-// Hidden caches (a VM reporting 0) fall back to 32 KiB 8-way L1d and 256 KiB 4-way L2, the
+// Hidden caches (a VM reporting 0) fall back to 32 KiB 8-way L1d and 256 KiB 8-way L2 (Haswell), the
 // smallest of the x86-64 cores of the last decade; an unknown associativity counts as 8 ways.
 #include "handwritten/gemm/block_sizes.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "common.hpp"
 #include "microkernel.hpp"
@@ -40,7 +41,7 @@ namespace hw {
 namespace {
 
 constexpr long kFallbackL1 = 32 * 1024, kFallbackL2 = 256 * 1024;
-constexpr int kFallbackL1Ways = 8, kFallbackL2Ways = 4, kUnknownWays = 8, kMaxKC = 512;
+constexpr int kFallbackL1Ways = 8, kFallbackL2Ways = 8, kUnknownWays = 8, kMaxKC = 512;
 
 int round_down(long x, int to) { return int(x / to * to); }
 
@@ -56,7 +57,8 @@ GemmBlocks derive_gemm_blocks(int mr, int nr, const CacheSizes& caches) {
     const long way1 = s1 / w1, way2 = s2 / w2;
 
     const int ways_b = std::max(1, int((w1 - 1) / (1.0 + double(mr) / nr)));
-    b.kc = std::max(8, std::min(kMaxKC, round_down(ways_b * way1 / (4L * nr), 8)));
+    const int kc_l1 = round_down(ways_b * way1 / (4L * nr), 8);
+    b.kc = std::max(8, std::min(kMaxKC, kc_l1));
     int ways_a = int((4L * mr * b.kc + way2 - 1) / way2);
     // A tiny or low-way L2 could leave the B block no way at all: halve KC until it has one.
     while (w2 - 1 - ways_a < 1 && b.kc > 8) {
@@ -71,11 +73,12 @@ GemmBlocks derive_gemm_blocks(int mr, int nr, const CacheSizes& caches) {
     char text[640];
     std::snprintf(text, sizeof text,
                   "L1d %ld KiB %d-way, L2 %ld KiB %d-way%s, micro-tile %dx%d\n"
-                  "KC = floor((%d-1)/(1+%d/%d)) = %d ways x %ld B / (4 x %d) = %d\n"
+                  "KC = floor((%d-1)/(1+%d/%d)) = %d ways x %ld B / (4 x %d) = %d%s\n"
                   "NC = (%d-1-%d) ways x %ld B / (4 x %d) = %d   (B block %d KiB in L2)\n"
                   "MC = (1+%d) ways x %ld B / (4 x %d) = %d   (A block %d KiB; A sliver %d KiB in L1)",
                   s1 / 1024, w1, s2 / 1024, w2, hidden ? " (caches hidden: fallback)" : "", mr, nr,
-                  w1, mr, nr, ways_b, way1, nr, b.kc, w2, ways_a, way2, b.kc, b.nc,
+                  w1, mr, nr, ways_b, way1, nr, kc_l1,
+                  kc_l1 == b.kc ? "" : (" -> " + std::to_string(b.kc) + " (KC is kept in 8..512)").c_str(), w2, ways_a, way2, b.kc, b.nc,
                   int(4L * b.kc * b.nc / 1024), ways_a, way2, b.kc, b.mc,
                   int(4L * b.mc * b.kc / 1024), int(4L * mr * b.kc / 1024));
     b.arithmetic = text;

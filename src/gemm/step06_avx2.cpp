@@ -13,7 +13,9 @@
 // (arithmetic intensity of the kernel: 12 FMAs per 8 loads).
 #include <immintrin.h>
 
+
 #include "handwritten/gemm/gemm_kernels.hpp"
+#include "common.hpp"
 #include "microkernel.hpp"
 #include "pack.hpp"
 
@@ -79,11 +81,115 @@ void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp,
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Skinny products, n ≤ 16: the MLP's output layer (batch×256 · 256×10, and its dW).
+//
+// With n = 10 the 6×16 tile above computes 16 columns to keep 10, and packing all of A costs as
+// much as the multiply. So op(B) (k×n) is packed once into k rows of 16 floats (zero-padded),
+// which stays in L1 for the whole call, and A is read where it lies — no packing of A at all.
+//
+// Rows of C (op_a = N, A stored m×k): two ymm hold one row of C (16 lanes, masked to n), six
+// rows give 12 accumulators, and each FMA broadcasts one element of A straight from memory.
+template <int MR>
+void small_n_rows(int k, const float* A, long a_row, long a_col, const float* Bp, float* C,
+                  int ldc, float alpha, float beta, __m256i m0, __m256i m1) {
+    __m256 acc[MR][2];
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+#pragma GCC unroll 2
+    for (int p = 0; p < k; ++p) {
+        const __m256 b0 = _mm256_load_ps(Bp + 16L * p), b1 = _mm256_load_ps(Bp + 16L * p + 8);
+        const float* a = A + p * a_col;
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; ++r) {
+            const __m256 ar = _mm256_broadcast_ss(a + r * a_row);
+            acc[r][0] = _mm256_fmadd_ps(ar, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(ar, b1, acc[r][1]);
+        }
+    }
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+        float* c = C + long(r) * ldc;
+        __m256 x0 = _mm256_mul_ps(acc[r][0], va), x1 = _mm256_mul_ps(acc[r][1], va);
+        if (beta != 0.0f) {  // beta == 0: C is not read
+            x0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m0), x0);
+            x1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8, m1), x1);
+        }
+        _mm256_maskstore_ps(c, m0, x0);
+        _mm256_maskstore_ps(c + 8, m1, x1);
+    }
+}
+
+// Columns of C (op_a = T, A stored k×m, the dW = Xᵀ·dY product): a row of stored A is
+// contiguous along m, so vectorise along m instead. One ymm holds 8 rows of one column of C;
+// up to 12 columns give 12 accumulators, every lane useful even for n = 10. The 8×J tile is then
+// written through a small buffer, transposed, into the row-major C.
+void small_n_cols(int k, int j0, int cols, const float* A, int lda, const float* Bp, float* C,
+                  int ldc, float alpha, float beta, int rows) {
+    constexpr int J = 12;
+    __m256 acc[J];
+#pragma GCC unroll 12
+    for (int j = 0; j < J; ++j) acc[j] = _mm256_setzero_ps();
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i rmask = _mm256_cmpgt_epi32(_mm256_set1_epi32(rows), lane);
+    for (int p = 0; p < k; ++p) {
+        const __m256 a = rows == 8 ? _mm256_loadu_ps(A + long(p) * lda)
+                                   : _mm256_maskload_ps(A + long(p) * lda, rmask);
+        const float* b = Bp + 16L * p + j0;
+#pragma GCC unroll 12
+        for (int j = 0; j < J; ++j) {
+            if (j >= cols) break;  // only the live columns: 10 FMAs per p for n = 10, not 12
+            acc[j] = _mm256_fmadd_ps(a, _mm256_broadcast_ss(b + j), acc[j]);
+        }
+    }
+    alignas(32) float tile[J][8];
+#pragma GCC unroll 12
+    for (int j = 0; j < J; ++j) {
+        if (j >= cols) break;
+        _mm256_store_ps(tile[j], acc[j]);
+    }
+    for (int i = 0; i < rows; ++i) {
+        float* c = C + long(i) * ldc + j0;
+        for (int j = 0; j < cols; ++j)
+            c[j] = beta == 0.0f ? alpha * tile[j][i] : alpha * tile[j][i] + beta * c[j];
+    }
+}
+
 }  // namespace
 
 // The cache blocks come from this machine's caches (block_sizes.cpp; chapter 06 prints them).
 const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, avx2_kernel, pack_a<kMR>, pack_b<kNR>,
-                                 nullptr};
+                                 avx2_small_n};
+
+void avx2_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0.0f) {
+        scale_c(m, n, beta, C, ldc);
+        return;
+    }
+    thread_local PackBuffer buf_b;
+    float* Bp = buf_b.get(16L * k);  // op(B) as k rows of 16, zero-padded past n
+    for (int p = 0; p < k; ++p)
+        for (int j = 0; j < 16; ++j)
+            Bp[16L * p + j] = j < n ? (op_b == Op::N ? B[long(p) * ldb + j] : B[long(j) * ldb + p]) : 0.0f;
+    if (op_a == Op::T) {  // A stored k×m: 8 rows of C per pass, columns in groups of 12
+        for (int i = 0; i < m; i += 8)
+            for (int j0 = 0; j0 < n; j0 += 12)
+                small_n_cols(k, j0, (n - j0 < 12 ? n - j0 : 12), A + i, lda, Bp, C + long(i) * ldc, ldc,
+                             alpha, beta, (m - i < 8 ? m - i : 8));
+        return;
+    }
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), lane);
+    int i = 0;
+    for (; i + 6 <= m; i += 6)
+        small_n_rows<6>(k, A + long(i) * lda, lda, 1, Bp, C + long(i) * ldc, ldc, alpha, beta, m0, m1);
+    for (; i < m; ++i)
+        small_n_rows<1>(k, A + long(i) * lda, lda, 1, Bp, C + long(i) * ldc, ldc, alpha, beta, m0, m1);
+}
 
 }  // namespace hw::detail
 

@@ -15,7 +15,7 @@ struct GemmBlocks {
 
 // The derivation for an MR×NR micro-tile and these caches (block_sizes.cpp gives the formula).
 // Pure: the tests call it with a table of machines. Unknown sizes (0) fall back to 32 KiB 8-way
-// L1d and 256 KiB 4-way L2, small enough for any x86-64 of the last decade.
+// L1d and 256 KiB 8-way L2, small enough for any x86-64 of the last decade.
 GemmBlocks derive_gemm_blocks(int mr, int nr, const CacheSizes& caches);
 
 // The blocks the packed steps use on this machine for a micro-kernel step ("packed", "avx2",
