@@ -11,7 +11,8 @@
 // For t:1 runs a second counter, FLOPS_cpu, divides by the calling thread's CPU time instead:
 // on a shared machine it drops the time the scheduler gave the core to another process.
 // For auto at t:2, a third counter, solo, is the share of calls sgemm's busy-machine back-off ran
-// on one thread (0 on a quiet machine). Every benchmark starts with the thread pools settled
+// on one thread (0 on a quiet machine), and a fourth, wait, the calling thread's wait at the
+// join as a share of its parallel time. Every benchmark starts with the thread pools settled
 // (hw::settle_thread_pools, gemm_bench.hpp). Run it through `make bench`, which unsets
 // OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE so that OpenBLAS picks its kernel for this CPU, or
 // `make bench-avx2`, which races AVX2 against AVX2 on any machine: HW_SGEMM_KERNEL=avx2,
@@ -124,6 +125,10 @@ void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int
         const double solo = double(after.solo_calls - before.solo_calls);
         const double all = solo + double(after.parallel_calls - before.parallel_calls);
         if (all > 0) state.counters["solo"] = benchmark::Counter(solo / all);
+        // The caller's wait at the join as a share of its time in parallel calls: what the
+        // second thread cost beyond its work (late start, uneven slabs, a descheduled helper).
+        const double own = after.own_seconds - before.own_seconds, wait = after.wait_seconds - before.wait_seconds;
+        if (own + wait > 0) state.counters["wait"] = benchmark::Counter(wait / (own + wait));
     }
 }
 

@@ -24,6 +24,7 @@ struct ContentionWindow {
     double parallel = 0;  // Σ wall time of the parallel regions (caller's share + wait at the join)
     double serial = 0;    // Σ T × CPU time of the caller's share: the same regions on one thread
     double backoff = kFirstBackoff;
+    double own_total = 0, wait_total = 0;  // over all regions, for stats()
 };
 ContentionWindow g_window;
 
@@ -51,6 +52,8 @@ void report(const JoinTiming& join) {
     g_parallel_calls.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(g_window.mutex);
     g_window.parallel += join.own_seconds + join.wait_seconds;
+    g_window.own_total += join.own_seconds;
+    g_window.wait_total += join.wait_seconds;
     g_window.serial += join.threads * join.own_cpu_seconds;
     if (g_window.parallel < kWindowSeconds) return;
     if (g_window.parallel > g_window.serial) {
@@ -63,7 +66,11 @@ void report(const JoinTiming& join) {
     g_window.parallel = g_window.serial = 0;
 }
 
-BackoffStats stats() { return {g_parallel_calls.load(), g_solo_calls.load(), g_backoffs.load()}; }
+BackoffStats stats() {
+    std::lock_guard<std::mutex> lock(g_window.mutex);
+    return {g_parallel_calls.load(), g_solo_calls.load(), g_backoffs.load(), g_window.own_total,
+            g_window.wait_total};
+}
 
 }  // namespace thread_policy
 

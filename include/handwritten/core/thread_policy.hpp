@@ -35,8 +35,11 @@ struct JoinTiming {
 // What the policy has done so far: parallel regions that ran on a team (parallel_calls), regions
 // that would have split but ran on one thread because a back-off was in force (solo_calls), and
 // back-offs started. A slow two-thread figure with solo_calls > 0 measured the machine's load.
+// For the parallel regions, also the caller's time in its own share and at the join: the wait
+// share wait / (own + wait) is what a second thread costs beyond its work.
 struct BackoffStats {
     long parallel_calls = 0, solo_calls = 0, backoffs = 0;
+    double own_seconds = 0, wait_seconds = 0;
 };
 
 namespace thread_policy {

@@ -58,6 +58,10 @@ void gemm_avx512(Op op_a, Op op_b, int m, int n, int k, float alpha, const float
 void gemm_threaded(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
                    const float* B, int ldb, float beta, float* C, int ldc);
 
+// The depth KC of gemm_blocked's tiles on this machine (NC = 512, MC = 64; step04_blocked.cpp
+// derives KC from the L2 size).
+int gemm_blocked_kc();
+
 // The registry: every step in the order of the walk, then "auto" (= hw::sgemm).
 struct GemmKernel {
     std::string name;         // "naive", "ikj", ..., "blocked", "packed", "avx2", "avx512",
