@@ -140,6 +140,40 @@ void pack_a_avx2(Op op, const float* A, int lda, int i0, int p0, int mc, int kc,
     }
 }
 
+// Packing B stored n×k (Op::T, the dX = dY·Wᵀ product) into 16-column slivers is a transpose too:
+// 8 stored rows (= columns of op(B)) × 8 floats are transposed in registers into 8 sliver rows
+// of 8 columns, twice per sliver.
+void pack_b_avx2(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc, float* dst) {
+    if (op == Op::N) {
+        pack_b<kNR>(op, B, ldb, p0, j0, kc, nc, dst);
+        return;
+    }
+    for (int jr = 0; jr < nc; jr += kNR) {
+        for (int half = 0; half < 2; ++half) {
+            const int cols = nc - jr - 8 * half < 8 ? nc - jr - 8 * half : 8;  // may be ≤ 0
+            float* d = dst + 8 * half;
+            if (cols <= 0) {
+                for (int p = 0; p < kc; ++p) _mm256_store_ps(d + long(p) * kNR, _mm256_setzero_ps());
+                continue;
+            }
+            const float* rows[8];
+            for (int c = 0; c < 8; ++c) rows[c] = B + long(j0 + jr + 8 * half + (c < cols ? c : 0)) * ldb + p0;
+            int p = 0;
+            for (; p + 8 <= kc; p += 8) {
+                __m256 x[8];
+#pragma GCC unroll 8
+                for (int c = 0; c < 8; ++c) x[c] = c < cols ? _mm256_loadu_ps(rows[c] + p) : _mm256_setzero_ps();
+                transpose8(x);
+#pragma GCC unroll 8
+                for (int q = 0; q < 8; ++q) _mm256_store_ps(d + long(p + q) * kNR, x[q]);
+            }
+            for (; p < kc; ++p)
+                for (int c = 0; c < 8; ++c) d[long(p) * kNR + c] = c < cols ? rows[c][p] : 0.0f;
+        }
+        dst += long(kNR) * kc;
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Skinny products, n ≤ 16: the MLP's output layer (batch×256 · 256×10, and its dW).
 //
@@ -218,7 +252,7 @@ void small_n_cols(int k, int j0, int cols, const float* A, int lda, const float*
 }  // namespace
 
 // The cache blocks come from this machine's caches (block_sizes.cpp; chapter 06 prints them).
-const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, avx2_kernel, pack_a_avx2, pack_b<kNR>,
+const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, avx2_kernel, pack_a_avx2, pack_b_avx2,
                                  avx2_small_n};
 
 void avx2_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
