@@ -15,6 +15,7 @@
 #include "handwritten/app/cli.hpp"
 #include "handwritten/app/flag_table.hpp"
 #include "handwritten/app/mlp_run.hpp"
+#include "handwritten/core/thread_policy.hpp"
 #include "handwritten/data/idx.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
@@ -148,7 +149,7 @@ void print_training_time(const hw::History& history) {
                     median(per_epoch(history, train_seconds)), median(per_epoch(history, epoch_seconds)),
                     median(per_epoch(history, gemm_gflops)), 100 * median(per_epoch(history, gemm_share)));
     // On a machine shared with other jobs sgemm may have run on one thread for a while.
-    const hw::SgemmBackoffStats backoff = hw::sgemm_backoff_stats();
+    const hw::BackoffStats backoff = hw::thread_policy::stats();
     if (backoff.backoffs > 0)
         std::printf("GEMM back-off: another process held a core; %ld back-offs, %.0f%% of the "
                     "products ran on one thread\n", backoff.backoffs,
