@@ -55,7 +55,7 @@ BENCH_ARGS ?=
 # Keep the chapters' object files (make would delete them as intermediates and relink every time).
 .SECONDARY:
 
-.PHONY: check-layout all test sanitize run data data-fashion data-digits tutorials bench bench-avx2 bench-smoke bench-plot clean help deps-test deps-bench student
+.PHONY: check-layout check-texts all test sanitize run data data-fashion data-digits tutorials bench bench-avx2 bench-smoke bench-plot clean help deps-test deps-bench student
 
 all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests
 
@@ -75,6 +75,7 @@ help:
 	@echo "  make bench-smoke   a few-second pass of the benchmark so it cannot rot (CI runs it)"
 	@echo "  make bench-plot    turn $(BUILD)/bench.json into $(BUILD)/bench.svg (GFLOP/s vs n)"
 	@echo "  make check-layout  check that no library folder includes a higher one (README, Layout)"
+	@echo "  make check-texts   check that every file the chapter texts and the README name exists"
 	@echo "  make student       write the student version (solutions stripped) into $(BUILD)/student/"
 	@echo "  make clean         remove $(BUILD)/ and build-san/"
 	@echo "Chapter binaries: $(notdir $(CHAPTER_BINS))"
@@ -193,6 +194,9 @@ bench-plot:
 
 check-layout:
 	@bash tests/check_layout.sh
+
+check-texts:
+	@python3 tests/check_texts.py
 
 student:
 	@bash tests/make_student.sh $(BUILD)/student
