@@ -1,0 +1,98 @@
+// lab_views.cpp — what the lab shows about a model besides its predictions: the PCA of its last
+// hidden layer, its first layer's weights, its most confident mistakes. Each is computed on the
+// first request for that model and then served from the model's cache.
+#include <algorithm>
+#include <cmath>
+
+#include "handwritten/app/lab_api.hpp"
+#include "handwritten/nn/dense.hpp"
+#include "handwritten/report/evaluation.hpp"
+#include "handwritten/report/pca.hpp"
+#include "lab_reply.hpp"
+
+namespace hw {
+
+namespace {
+
+// The first `count` rows of the test set (count ≤ its size).
+Matrix first_test_rows(const LabeledSet& test, std::size_t count) {
+    Matrix X(count, test.images.cols());
+    std::copy(test.images.data(), test.images.data() + X.size(), X.data());
+    return X;
+}
+
+}  // namespace
+
+HttpReply LabApi::pca_reply(const std::string& name) const {
+    const auto model = find_model(name);
+    std::lock_guard<std::mutex> guard(model->lock);
+    if (!model->pca_json.empty()) return {200, "application/json", model->pca_json};
+    const std::size_t n = std::min(options_.pca_samples, data_.test.size());
+    if (n < 3) throw ApiError(404, "no test digits are loaded for the PCA view");
+    // activations H: n×units → covariance units×units (sgemm) → 3 axes by power iteration
+    const Matrix H = last_hidden_activations(model->net, first_test_rows(data_.test, n));
+    const Pca pca = fit_pca(H, 3);
+    const Matrix points = pca_project(pca, H);  // n×3
+
+    JsonWriter j;
+    j.begin_object().key("model").value(model->name).key("samples").value(n);
+    j.key("dimension").value(H.cols()).key("explained").begin_array();
+    for (double v : pca.variances) j.value(pca.total_variance > 0 ? v / pca.total_variance : 0.0);
+    j.end_array().key("iterations").begin_array();
+    for (int it : pca.iterations) j.value(it);
+    j.end_array().key("labels").begin_array();
+    for (std::size_t i = 0; i < n; ++i) j.value(int(data_.test.labels[i]));
+    j.end_array().key("points");
+    write_rounded(j, points.data(), points.size());  // flat: x0 y0 z0 x1 y1 z1 ...
+    j.end_object();
+    model->pca_mean = pca.mean;
+    model->pca_axes.assign(pca.components.data(), pca.components.data() + pca.components.size());
+    model->pca_json = j.str();
+    return {200, "application/json", model->pca_json};
+}
+
+HttpReply LabApi::weights_reply(const std::string& name) const {
+    const auto model = find_model(name);
+    std::lock_guard<std::mutex> guard(model->lock);
+    if (!model->weights_json.empty()) return {200, "application/json", model->weights_json};
+    const auto* first = dynamic_cast<const Dense*>(&model->net.layer(0));
+    if (!first) throw ApiError(404, "model \"" + model->name + "\" does not start with a dense layer");
+    const Matrix& W = first->weights();  // 784×units: column u is unit u's 28×28 template
+    const std::size_t units = std::min<std::size_t>(W.cols(), 64);
+    JsonWriter j;
+    j.begin_object().key("model").value(model->name).key("units").value(W.cols()).key("images").begin_array();
+    for (std::size_t u = 0; u < units; ++u) {
+        std::vector<float> image(W.rows());
+        float largest = 1e-12f;
+        for (std::size_t p = 0; p < W.rows(); ++p) largest = std::max(largest, std::fabs(W(p, u)));
+        for (std::size_t p = 0; p < W.rows(); ++p) image[p] = W(p, u) / largest;  // in [-1, 1]
+        write_rounded(j, image.data(), image.size());
+    }
+    j.end_array().end_object();
+    model->weights_json = j.str();
+    return {200, "application/json", model->weights_json};
+}
+
+HttpReply LabApi::mistakes_reply(const std::string& name) const {
+    const auto model = find_model(name);
+    std::lock_guard<std::mutex> guard(model->lock);
+    if (!model->mistakes_json.empty()) return {200, "application/json", model->mistakes_json};
+    const LabeledSet& test = data_.test;
+    const Matrix probs = model->net.predict_proba(test.images);
+    const std::vector<Misclassified> mistakes =
+        find_misclassified(test.labels, argmax_rows(probs), 24, &probs);
+    JsonWriter j;
+    j.begin_object().key("model").value(model->name).key("test_size").value(test.size());
+    j.key("mistakes").begin_array();
+    for (const Misclassified& m : mistakes) {
+        j.begin_object().key("index").value(m.index).key("truth").value(m.truth);
+        j.key("predicted").value(m.predicted).key("confidence").value(double(m.confidence)).key("image");
+        write_rounded(j, test.images.row(m.index), test.images.cols());
+        j.end_object();
+    }
+    j.end_array().end_object();
+    model->mistakes_json = j.str();
+    return {200, "application/json", model->mistakes_json};
+}
+
+}  // namespace hw
