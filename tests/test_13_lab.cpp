@@ -449,3 +449,22 @@ TEST_CASE("API: a model that is not 784 → 10 is refused, a bad file is a Model
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("13-lab") {
+
+// Found by tests/fuzz/fuzz_model_file.cpp: a 0×n tensor made the loader memcpy into a null
+// buffer (undefined behaviour, reported by UBSan under make sanitize).
+TEST_CASE("model files: a tensor with no elements loads") {
+    TempDir dir;
+    const std::string path = (dir.path / "empty.hwm").string();
+    hw::ModelFile model;
+    model.kind = "test";
+    model.tensors.push_back({"empty", hw::Matrix(0, 2)});
+    hw::save_model(path, model);
+    const hw::ModelFile back = hw::load_model(path);
+    REQUIRE(back.tensors.size() == 1);
+    CHECK(back.tensors[0].value.rows() == 0);
+    CHECK(back.tensors[0].value.cols() == 2);
+}
+
+}  // TEST_SUITE

@@ -73,6 +73,7 @@ public:
         return s;
     }
     void get_floats(float* dst, std::size_t count) {
+        if (count == 0) return;  // a 0×n tensor has no buffer: memcpy must not see its null pointer
         std::memcpy(dst, bytes_.data() + pos_, count * sizeof(float));
         pos_ += count * sizeof(float);
     }
