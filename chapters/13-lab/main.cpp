@@ -20,6 +20,8 @@
 
 #include "handwritten/app/cli.hpp"
 #include "handwritten/app/lab_api.hpp"
+#include "handwritten/data/digit_normalize.hpp"
+#include "handwritten/report/evaluation.hpp"
 #include "handwritten/nn/model_file.hpp"
 
 namespace {
@@ -34,6 +36,7 @@ struct Settings {
     std::string data;
     std::string web = "chapters/13-lab/web";
     int threads = 32;
+    int check_normalization = 0;  // > 0: measure the preprocessing on that many test digits, exit
 };
 
 Settings parse_settings(int argc, char** argv) {
@@ -45,12 +48,15 @@ Settings parse_settings(int argc, char** argv) {
         .option("--runs", s.runs, "folder searched for .hwm files; finished training jobs are saved here")
         .option("--data", s.data, "MNIST folder (default: $HW_DATA_DIR, else data/mnist)")
         .option("--web", s.web, "folder of the page's static files")
-        .option("--threads", s.threads, "HTTP worker threads (a keep-alive connection holds one)");
+        .option("--threads", s.threads, "HTTP worker threads (a keep-alive connection holds one)")
+        .option("--check-normalization", s.check_normalization,
+                "no server: accuracy of the first N test digits drawn on a 280x280 canvas, with and without normalize_drawing");
     cli.epilog("API: GET /api/models, POST /api/predict, POST /api/train, GET /api/train/events,\n"
                "     GET /api/pca, GET /api/weights, GET /api/mistakes (chapters/13-lab/README.md)\n"
                "Example: make serve   (trains a small default model first when runs/ has none)");
     cli.parse(argc, argv);
     cli.check(s.port >= 0 && s.port <= 65535, "--port must be in 0..65535");
+    cli.check(s.check_normalization >= 0 && s.check_normalization <= 10000, "--check-normalization must be in 0..10000");
     cli.check(s.threads >= 2 && s.threads <= 1024, "--threads must be in 2..1024");
     cli.check(fs::is_regular_file(fs::path(s.web) / "index.html"), "--web " + s.web + " has no index.html");
     return s;
@@ -82,7 +88,7 @@ void load_models(hw::LabApi& api, const Settings& s) {
         return;
     }
     std::error_code ec;
-    std::vector<std::string> found;
+    std::vector<std::string> found;  // every .hwm under --runs, in name order
     if (fs::is_directory(s.runs, ec))
         for (const auto& entry : fs::recursive_directory_iterator(s.runs, ec))
             if (entry.is_regular_file() && entry.path().extension() == ".hwm") found.push_back(entry.path().string());
@@ -138,6 +144,34 @@ void stream_events(hw::LabApi& api, const httplib::Request& req, httplib::Respon
     });
 }
 
+// Each test digit is drawn on a 280×280 canvas twice: filling it (as a user who draws big and
+// centred would) and at 4× in the top-left corner (small and off-centre). A naive demo shrinks
+// the whole canvas to 28×28; normalize_drawing crops, scales into 20×20 and centres by mass.
+void check_normalization(hw::Sequential& net, const hw::LabeledSet& test, int count) {
+    const int side = 280;
+    struct Placement { const char* name; int size, left, top; };
+    const Placement placements[] = {{"filling the canvas", 280, 0, 0}, {"small, top-left corner", 112, 8, 8}};
+    std::printf("%-24s %8s %12s   (first %d test digits, %s)\n", "drawn", "naive", "normalized", count,
+                hw::layer_list(net.spec().sizes).c_str());
+    for (const Placement& p : placements) {
+        hw::Matrix naive(std::size_t(count), 784), normalized(std::size_t(count), 784);
+        for (int i = 0; i < count; ++i) {
+            const std::vector<float> digit(test.images.row(i), test.images.row(i) + 784);
+            const std::vector<float> big = hw::resample_area(digit, 28, 28, p.size, p.size);
+            std::vector<float> canvas(std::size_t(side) * side, 0.0f);
+            for (int r = 0; r < p.size; ++r)
+                std::copy_n(big.begin() + long(r) * p.size, p.size, canvas.begin() + long(p.top + r) * side + p.left);
+            const std::vector<float> a = hw::resample_area(canvas, side, side, 28, 28);
+            const std::vector<float> b = hw::normalize_drawing(canvas, side, side);
+            std::copy(a.begin(), a.end(), naive.row(i));
+            std::copy(b.begin(), b.end(), normalized.row(i));
+        }
+        const std::vector<std::uint8_t> labels(test.labels.begin(), test.labels.begin() + count);
+        std::printf("%-24s %7.2f%% %11.2f%%\n", p.name, 100 * hw::accuracy(labels, net.predict(naive)),
+                    100 * hw::accuracy(labels, net.predict(normalized)));
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -148,6 +182,17 @@ int main(int argc, char** argv) {
     } catch (const hw::DataError& e) {
         std::fprintf(stderr, "13-lab: error: %s (fetch MNIST with: make data)\n", e.what());
         return 1;
+    }
+    if (s.check_normalization > 0) {
+        const std::string path = s.models.empty() ? "runs/mlp-default.hwm" : split_commas(s.models).front();
+        try {
+            hw::Sequential net = hw::Sequential::load(path);
+            check_normalization(net, data.test, std::min<int>(s.check_normalization, int(data.test.size())));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "13-lab: error: %s\n", e.what());
+            return 1;
+        }
+        return 0;
     }
     // SIGINT/SIGTERM go to one waiting thread (blocked everywhere else) that stops the server.
     sigset_t stop_signals;

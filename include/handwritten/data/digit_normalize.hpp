@@ -3,7 +3,8 @@
 // MNIST's digits were not just shrunk to 28×28. NIST's black-and-white scans were
 //   1. cropped to the digit's bounding box,
 //   2. scaled, keeping the aspect ratio, to fit a 20×20 box, with anti-aliasing (grey edges),
-//   3. placed in a 28×28 frame so that the centre of mass of the ink sits at the frame's centre.
+//   3. placed in a 28×28 frame so that the centre of mass of the ink sits at the frame's centre
+//      (the centre of pixel (14, 14), whole-pixel shifts).
 // A network trained on those images has only ever seen digits of that size at that place; a
 // drawing that skips the steps (a small digit in a corner, a tall thin 1 stretched to a square)
 // is, to the network, a different kind of picture. normalize_drawing() repeats the three steps.
