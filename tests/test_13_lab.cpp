@@ -129,6 +129,17 @@ std::string predict_body(std::size_t count, float value = 0.0f, const std::strin
     return "{\"pixels\":" + pixels_json(std::vector<float>(count, value)) + extra + "}";
 }
 
+// The HTTP status a request parser's answer would get: 200 when it accepts the body.
+template <class Parser>
+int status_of(Parser parse, const std::string& body) {
+    try {
+        parse(body, {});
+    } catch (const hw::ApiError& e) {
+        return e.status;
+    }
+    return 200;
+}
+
 }  // namespace
 
 TEST_SUITE("13-lab") {
@@ -277,14 +288,7 @@ TEST_CASE("predict request: 784 values, a canvas, and the first invalid value of
     CHECK(canvas.normalize);  // a canvas bitmap always goes through normalize_drawing
     CHECK(canvas.temperature == 2.0f);
     CHECK(canvas.model == "all");
-    auto status = [](const std::string& body) {
-        try {
-            hw::parse_predict_request(body);
-        } catch (const hw::ApiError& e) {
-            return e.status;
-        }
-        return 200;
-    };
+    auto status = [](const std::string& body) { return status_of(hw::parse_predict_request, body); };
     CHECK(status(predict_body(783)) == 400);
     CHECK(status(predict_body(785)) == 400);
     CHECK(status(predict_body(784, 1.0001f)) == 400);
@@ -302,14 +306,7 @@ TEST_CASE("predict request: 784 values, a canvas, and the first invalid value of
 TEST_CASE("train request: defaults, limits and the first value past each") {
     const hw::TrainRequest d = hw::parse_train_request("{}");
     CHECK(d.hidden == std::vector<int>{128});
-    auto status = [](const std::string& body) {
-        try {
-            hw::parse_train_request(body);
-        } catch (const hw::ApiError& e) {
-            return e.status;
-        }
-        return 200;
-    };
+    auto status = [](const std::string& body) { return status_of(hw::parse_train_request, body); };
     CHECK(status("{\"epochs\":5}") == 200);
     CHECK(status("{\"epochs\":6}") == 400);
     CHECK(status("{\"epochs\":0}") == 400);

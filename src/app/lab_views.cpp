@@ -14,6 +14,16 @@ namespace hw {
 
 namespace {
 
+// The model's cached view, or compute(model) once. The model's lock is held throughout: it
+// guards the cache and the network, which computing a view runs.
+template <class Compute>
+HttpReply cached_view(const ServedModel& model, std::string ServedModel::Views::*cache, Compute compute) {
+    std::lock_guard<std::mutex> guard(model.lock);
+    std::string& json = model.views.*cache;
+    if (json.empty()) json = compute(model);
+    return {200, "application/json", json};
+}
+
 // The first `count` rows of the test set (count ≤ its size).
 Matrix first_test_rows(const LabeledSet& test, std::size_t count) {
     Matrix X(count, test.images.cols());
@@ -21,46 +31,37 @@ Matrix first_test_rows(const LabeledSet& test, std::size_t count) {
     return X;
 }
 
-}  // namespace
-
-HttpReply LabApi::pca_reply(const std::string& name) const {
-    const auto model = find_model(name);
-    std::lock_guard<std::mutex> guard(model->lock);
-    if (!model->pca_json.empty()) return {200, "application/json", model->pca_json};
-    const std::size_t n = std::min(options_.pca_samples, data_.test.size());
+// Also keeps the mean and the axes in the model, so predictions can place a drawing in the cloud.
+std::string pca_json(const ServedModel& model, const LabeledSet& test, std::size_t n) {
     if (n < 3) throw ApiError(404, "no test digits are loaded for the PCA view");
     // activations H: n×units → covariance units×units (sgemm) → 3 axes by power iteration
-    const Matrix H = last_hidden_activations(model->net, first_test_rows(data_.test, n));
+    const Matrix H = last_hidden_activations(model.net, first_test_rows(test, n));
     const Pca pca = fit_pca(H, 3);
     const Matrix points = pca_project(pca, H);  // n×3
 
     JsonWriter j;
-    j.begin_object().key("model").value(model->name).key("samples").value(n);
+    j.begin_object().key("model").value(model.name).key("samples").value(n);
     j.key("dimension").value(H.cols()).key("explained").begin_array();
     for (double v : pca.variances) j.value(pca.total_variance > 0 ? v / pca.total_variance : 0.0);
     j.end_array().key("iterations").begin_array();
     for (int it : pca.iterations) j.value(it);
     j.end_array().key("labels").begin_array();
-    for (std::size_t i = 0; i < n; ++i) j.value(int(data_.test.labels[i]));
+    for (std::size_t i = 0; i < n; ++i) j.value(int(test.labels[i]));
     j.end_array().key("points");
     write_rounded(j, points.data(), points.size());  // flat: x0 y0 z0 x1 y1 z1 ...
     j.end_object();
-    model->pca_mean = pca.mean;
-    model->pca_axes.assign(pca.components.data(), pca.components.data() + pca.components.size());
-    model->pca_json = j.str();
-    return {200, "application/json", model->pca_json};
+    model.pca_mean = pca.mean;
+    model.pca_axes.assign(pca.components.data(), pca.components.data() + pca.components.size());
+    return j.str();
 }
 
-HttpReply LabApi::weights_reply(const std::string& name) const {
-    const auto model = find_model(name);
-    std::lock_guard<std::mutex> guard(model->lock);
-    if (!model->weights_json.empty()) return {200, "application/json", model->weights_json};
-    const auto* first = dynamic_cast<const Dense*>(&model->net.layer(0));
-    if (!first) throw ApiError(404, "model \"" + model->name + "\" does not start with a dense layer");
+std::string weights_json(const ServedModel& model) {
+    const auto* first = dynamic_cast<const Dense*>(&model.net.layer(0));
+    if (!first) throw ApiError(404, "model \"" + model.name + "\" does not start with a dense layer");
     const Matrix& W = first->weights();  // 784×units: column u is unit u's 28×28 template
     const std::size_t units = std::min<std::size_t>(W.cols(), 64);
     JsonWriter j;
-    j.begin_object().key("model").value(model->name).key("units").value(W.cols()).key("images").begin_array();
+    j.begin_object().key("model").value(model.name).key("units").value(W.cols()).key("images").begin_array();
     for (std::size_t u = 0; u < units; ++u) {
         std::vector<float> image(W.rows());
         float largest = 1e-12f;
@@ -69,20 +70,14 @@ HttpReply LabApi::weights_reply(const std::string& name) const {
         write_rounded(j, image.data(), image.size());
     }
     j.end_array().end_object();
-    model->weights_json = j.str();
-    return {200, "application/json", model->weights_json};
+    return j.str();
 }
 
-HttpReply LabApi::mistakes_reply(const std::string& name) const {
-    const auto model = find_model(name);
-    std::lock_guard<std::mutex> guard(model->lock);
-    if (!model->mistakes_json.empty()) return {200, "application/json", model->mistakes_json};
-    const LabeledSet& test = data_.test;
-    const Matrix probs = model->net.predict_proba(test.images);
-    const std::vector<Misclassified> mistakes =
-        find_misclassified(test.labels, argmax_rows(probs), 24, &probs);
+std::string mistakes_json(const ServedModel& model, const LabeledSet& test) {
+    const Matrix probs = model.net.predict_proba(test.images);
+    const std::vector<Misclassified> mistakes = find_misclassified(test.labels, argmax_rows(probs), 24, &probs);
     JsonWriter j;
-    j.begin_object().key("model").value(model->name).key("test_size").value(test.size());
+    j.begin_object().key("model").value(model.name).key("test_size").value(test.size());
     j.key("mistakes").begin_array();
     for (const Misclassified& m : mistakes) {
         j.begin_object().key("index").value(m.index).key("truth").value(m.truth);
@@ -91,8 +86,24 @@ HttpReply LabApi::mistakes_reply(const std::string& name) const {
         j.end_object();
     }
     j.end_array().end_object();
-    model->mistakes_json = j.str();
-    return {200, "application/json", model->mistakes_json};
+    return j.str();
+}
+
+}  // namespace
+
+HttpReply LabApi::pca_reply(const std::string& name) const {
+    const std::size_t n = std::min(options_.pca_samples, data_.test.size());
+    return cached_view(*find_model(name), &ServedModel::Views::pca,
+                       [&](const ServedModel& m) { return pca_json(m, data_.test, n); });
+}
+
+HttpReply LabApi::weights_reply(const std::string& name) const {
+    return cached_view(*find_model(name), &ServedModel::Views::weights, weights_json);
+}
+
+HttpReply LabApi::mistakes_reply(const std::string& name) const {
+    return cached_view(*find_model(name), &ServedModel::Views::mistakes,
+                       [&](const ServedModel& m) { return mistakes_json(m, data_.test); });
 }
 
 }  // namespace hw

@@ -61,7 +61,10 @@ struct ServedModel {
     double test_accuracy = 0;
     mutable std::mutex lock;
     mutable Sequential net;
-    mutable std::string pca_json, mistakes_json, weights_json;  // caches ("" = not yet)
+    struct Views {
+        std::string pca, weights, mistakes;  // JSON replies ("" = not computed yet)
+    };
+    mutable Views views;
     mutable std::vector<float> pca_mean, pca_axes;              // to place a drawing (3×H)
 };
 
