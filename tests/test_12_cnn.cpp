@@ -1,0 +1,354 @@
+// test_12_cnn.cpp — convolutional layers: im2col/col2im, Conv2D, MaxPool2D, Flatten.
+//
+// References:
+//   • the forward pass of Conv2D against a direct convolution in double precision (seven nested
+//     loops, no im2col, no GEMM), over odd sizes, strides 1 and 2, paddings 0–2, C_in ∈ {1, 3},
+//     C_out ∈ {1, 5}, batches of 1 and 3. Bound: |y − ref| ≤ 1e-5·Σ|w·x| + 1e-6, i.e. float
+//     rounding of a dot product of at most K = 75 terms (≈ K·2⁻²⁴ relative to Σ|terms|);
+//   • dW, db and dX against central differences of a weighted sum Σ R⊙Y. The layer is linear in
+//     each entry, so the difference is exact up to float rounding; with h = 0.1 the relative
+//     error |a − n| / max(|a| + |n|, 1e-3) stays below 1e-3 (CS231n's scale: ~1e-7 is
+//     expected in double, 1e-4…1e-3 in float; a wrong index or transpose gives O(1));
+//   • col2im(im2col(1)) against the number of windows covering each pixel, counted directly;
+//   • max-pooling on hand-made inputs whose maxima, ties and gradients are written out.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "handwritten/core/random.hpp"
+#include "handwritten/gemm/gemm.hpp"
+#include "handwritten/nn/conv2d.hpp"
+#include "handwritten/nn/flatten.hpp"
+#include "handwritten/nn/im2col.hpp"
+#include "handwritten/nn/max_pool2d.hpp"
+
+using hw::Matrix;
+
+namespace {
+
+Matrix random_matrix(std::size_t rows, std::size_t cols, hw::Rng& rng, float lo = -1, float hi = 1) {
+    Matrix m(rows, cols);
+    m.fill_uniform(rng, lo, hi);
+    return m;
+}
+
+double weighted_sum(const Matrix& R, const Matrix& Y) {
+    double s = 0;
+    for (std::size_t i = 0; i < Y.size(); ++i) s += double(R.data()[i]) * double(Y.data()[i]);
+    return s;
+}
+
+double max_gradient_error(Matrix& theta, const Matrix& analytic, const std::function<double()>& loss, float h,
+                          double floor = 1e-3) {
+    double worst = 0;
+    for (std::size_t i = 0; i < theta.size(); ++i) {
+        float& t = theta.data()[i];
+        const float saved = t;
+        t = saved + h;
+        const double up = loss();
+        t = saved - h;
+        const double down = loss();
+        t = saved;
+        const double numeric = (up - down) / (2.0 * double(h));
+        const double a = analytic.data()[i];
+        worst = std::max(worst, std::fabs(a - numeric) / std::max(std::fabs(a) + std::fabs(numeric), floor));
+    }
+    return worst;
+}
+
+// The direct convolution, in double: output (n, oy, ox, o) and the sum of |terms| (for the bound).
+struct DirectConv {
+    std::vector<double> y, magnitude;
+};
+DirectConv direct_conv(const hw::ConvGeometry& g, const Matrix& X, const Matrix& W, const Matrix& b) {
+    const int H = g.input.height, Wd = g.input.width, C = g.input.channels;
+    const int Ho = g.out_h(), Wo = g.out_w(), O = g.out_channels;
+    DirectConv out;
+    out.y.assign(X.rows() * std::size_t(Ho * Wo * O), 0.0);
+    out.magnitude = out.y;
+    for (std::size_t n = 0; n < X.rows(); ++n)
+        for (int oy = 0; oy < Ho; ++oy)
+            for (int ox = 0; ox < Wo; ++ox)
+                for (int o = 0; o < O; ++o) {
+                    double s = b(0, o), m = std::fabs(b(0, o));
+                    for (int ky = 0; ky < g.kernel_h; ++ky)
+                        for (int kx = 0; kx < g.kernel_w; ++kx)
+                            for (int c = 0; c < C; ++c) {
+                                const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= Wd) continue;
+                                const double t = double(W(o, (ky * g.kernel_w + kx) * C + c)) *
+                                                 double(X(n, (iy * Wd + ix) * C + c));
+                                s += t;
+                                m += std::fabs(t);
+                            }
+                    const std::size_t i = ((n * Ho + oy) * Wo + ox) * O + o;
+                    out.y[i] = s;
+                    out.magnitude[i] = m;
+                }
+    return out;
+}
+
+// Worst |y − ref| / (1e-5·Σ|terms| + 1e-6): ≤ 1 passes.
+double worst_scaled_error(const Matrix& Y, const DirectConv& ref) {
+    double worst = 0;
+    for (std::size_t i = 0; i < Y.size(); ++i)
+        worst = std::max(worst, std::fabs(double(Y.data()[i]) - ref.y[i]) / (1e-5 * ref.magnitude[i] + 1e-6));
+    return worst;
+}
+
+hw::ConvGeometry geometry(int h, int w, int c, int k, int stride, int pad, int out) {
+    hw::ConvGeometry g;
+    g.input = {h, w, c};
+    g.kernel_h = g.kernel_w = k;
+    g.stride = stride;
+    g.pad = pad;
+    g.out_channels = out;
+    return g;
+}
+
+}  // namespace
+
+TEST_SUITE("12-cnn") {
+
+// ---------------------------------------------------------------- im2col / col2im
+
+TEST_CASE("im2col copies each window in (ky, kx, c) order, zeros in the padding") {
+    // A 3×3 image with 2 channels, values 100·c + 10·y + x; a 2×2 kernel, stride 1, pad 1: 4×4 windows.
+    const hw::ConvGeometry g = geometry(3, 3, 2, 2, 1, 1, 1);
+    Matrix X(1, 18);
+    for (int y = 0; y < 3; ++y)
+        for (int x = 0; x < 3; ++x)
+            for (int c = 0; c < 2; ++c) X(0, (y * 3 + x) * 2 + c) = float(100 * c + 10 * y + x);
+    REQUIRE(g.out_h() == 4);
+    REQUIRE(g.out_w() == 4);
+    Matrix cols(16, 8, -1.0f);
+    hw::im2col(g, X.data(), 1, cols.data());
+    // Window (0, 0) covers input rows −1, 0 and columns −1, 0: only (0, 0) is inside.
+    const std::vector<float> w00 = {0, 0, 0, 0, 0, 0, 0, 100};
+    // Window (1, 2) covers rows 0, 1 and columns 1, 2: all inside.
+    const std::vector<float> w12 = {1, 101, 2, 102, 11, 111, 12, 112};
+    // Window (3, 3) covers rows 2, 3 and columns 2, 3: only (2, 2).
+    const std::vector<float> w33 = {22, 122, 0, 0, 0, 0, 0, 0};
+    for (int k = 0; k < 8; ++k) {
+        CHECK(cols(0, k) == w00[k]);
+        CHECK(cols(1 * 4 + 2, k) == w12[k]);
+        CHECK(cols(3 * 4 + 3, k) == w33[k]);
+    }
+}
+
+TEST_CASE("col2im(im2col(ones)) counts the windows covering each pixel") {
+    for (int stride : {1, 2})
+        for (int pad : {0, 1, 2})
+            for (int k : {3, 5}) {
+                const hw::ConvGeometry g = geometry(7, 9, 3, k, stride, pad, 1);
+                CAPTURE(g.to_string());
+                const int count = 2;
+                Matrix ones(count, g.input.size(), 1.0f), back(count, g.input.size(), -7.0f);
+                Matrix cols(std::size_t(count) * g.positions(), g.patch_size());
+                hw::im2col(g, ones.data(), count, cols.data());
+                hw::col2im(g, cols.data(), count, back.data());
+                int mismatches = 0;
+                for (int n = 0; n < count; ++n)
+                    for (int y = 0; y < 7; ++y)
+                        for (int x = 0; x < 9; ++x) {
+                            int windows = 0;  // output pixels whose window contains (y, x)
+                            for (int oy = 0; oy < g.out_h(); ++oy)
+                                for (int ox = 0; ox < g.out_w(); ++ox) {
+                                    const int dy = y - (oy * stride - pad), dx = x - (ox * stride - pad);
+                                    windows += dy >= 0 && dy < k && dx >= 0 && dx < k;
+                                }
+                            for (int c = 0; c < 3; ++c) mismatches += back(n, (y * 9 + x) * 3 + c) != float(windows);
+                        }
+                CHECK(mismatches == 0);
+            }
+}
+
+TEST_CASE("Convolution geometry: output sizes and rejected shapes") {
+    CHECK(geometry(28, 28, 1, 5, 1, 2, 32).output() == hw::ImageShape{28, 28, 32});
+    CHECK(geometry(14, 14, 6, 5, 1, 0, 16).output() == hw::ImageShape{10, 10, 16});
+    CHECK(geometry(7, 7, 1, 3, 2, 0, 1).output() == hw::ImageShape{3, 3, 1});
+    CHECK(geometry(8, 8, 1, 3, 2, 1, 1).output() == hw::ImageShape{4, 4, 1});
+    CHECK_THROWS_AS(geometry(4, 4, 1, 5, 1, 0, 1).validate(), std::invalid_argument);  // kernel too big
+    CHECK_NOTHROW(geometry(4, 4, 1, 5, 1, 1, 1).validate());                           // 6 ≥ 5 with padding
+    CHECK_THROWS_AS(geometry(8, 8, 1, 3, 0, 0, 1).validate(), std::invalid_argument);  // stride 0
+    CHECK_THROWS_AS(geometry(8, 8, 1, 3, 1, 3, 1).validate(), std::invalid_argument);  // pad = kernel
+    CHECK_THROWS_AS(geometry(8, 8, 0, 3, 1, 0, 1).validate(), std::invalid_argument);  // no channels
+    CHECK_THROWS_AS(hw::Conv2D(geometry(8, 8, 1, 3, 1, 0, 0)), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- Conv2D
+
+TEST_CASE("Conv2D forward equals a direct double-precision convolution") {
+    hw::Rng rng(1);
+    int cases = 0;
+    for (int stride : {1, 2})
+        for (int pad : {0, 1, 2})
+            for (int c_in : {1, 3})
+                for (int c_out : {1, 5})
+                    for (int batch : {1, 3}) {
+                        const hw::ConvGeometry g = geometry(7, 9, c_in, pad == 2 ? 5 : 3, stride, pad, c_out);
+                        CAPTURE(g.to_string());
+                        CAPTURE(batch);
+                        hw::Conv2D conv(g);
+                        conv.initialize(hw::Init::HeUniform, rng);
+                        conv.bias().fill_uniform(rng, -0.5f, 0.5f);
+                        const Matrix X = random_matrix(batch, g.input.size(), rng);
+                        Matrix Y;
+                        conv.forward(X, Y, false);
+                        CHECK(Y.rows() == std::size_t(batch));
+                        CHECK(Y.cols() == g.output().size());
+                        CHECK(worst_scaled_error(Y, direct_conv(g, X, conv.weights(), conv.bias())) <= 1.0);
+                        ++cases;
+                    }
+    CHECK(cases == 48);
+}
+
+TEST_CASE("Conv2D forward over several chunks (and threads) equals the direct convolution") {
+    // 28×28×3 with a 5×5 kernel: 784·75 floats of cols per image, so a batch of 40 takes
+    // three chunks of the 1 Mi-float budget.
+    const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 8);
+    hw::Conv2D conv(g);
+    REQUIRE(conv.images_per_chunk(40) < 40 / 2);
+    hw::Rng rng(2);
+    conv.initialize(hw::Init::HeNormal, rng);
+    const Matrix X = random_matrix(40, g.input.size(), rng);
+    const DirectConv ref = direct_conv(g, X, conv.weights(), conv.bias());
+    for (int threads : {1, 2}) {
+        CAPTURE(threads);
+        hw::set_gemm_threads(threads);
+        Matrix Y;
+        conv.forward(X, Y, false);
+        CHECK(worst_scaled_error(Y, ref) <= 1.0);
+    }
+    hw::set_gemm_threads(0);
+}
+
+TEST_CASE("Conv2D backward matches central differences (dW, db, dX)") {
+    hw::Rng rng(3);
+    for (int stride : {1, 2})
+        for (int pad : {0, 2}) {
+            const hw::ConvGeometry g = geometry(6, 5, 2, 3, stride, pad, 3);
+            CAPTURE(g.to_string());
+            hw::Conv2D conv(g);
+            conv.initialize(hw::Init::HeUniform, rng);
+            conv.bias().fill_uniform(rng, -0.5f, 0.5f);
+            Matrix X = random_matrix(2, g.input.size(), rng), Y, dX;
+            const Matrix R = random_matrix(2, g.output().size(), rng);
+            auto loss = [&] {
+                conv.forward(X, Y, true);
+                return weighted_sum(R, Y);
+            };
+            loss();
+            conv.backward(R, dX);
+            const Matrix dW = conv.weight_grad().clone(), db = conv.bias_grad().clone(), dXa = dX.clone();
+            REQUIRE(dXa.rows() == 2);
+            REQUIRE(dXa.cols() == g.input.size());
+            CHECK(max_gradient_error(conv.weights(), dW, loss, 1e-1f) < 1e-3);
+            CHECK(max_gradient_error(conv.bias(), db, loss, 1e-1f) < 1e-3);
+            CHECK(max_gradient_error(X, dXa, loss, 1e-1f) < 1e-3);
+        }
+}
+
+TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula") {
+    // dW[o, k] = Σ over every window row r of dY[r, o]·cols[r, k]; checked in double against a
+    // batch of 40 that the layer splits into chunks.
+    const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 4);
+    hw::Conv2D conv(g);
+    hw::Rng rng(4);
+    conv.initialize(hw::Init::HeNormal, rng);
+    const Matrix X = random_matrix(40, g.input.size(), rng);
+    Matrix Y, dX;
+    conv.forward(X, Y, true);
+    const Matrix R = random_matrix(40, g.output().size(), rng);
+    conv.set_input_grad_needed(false);
+    conv.backward(R, dX);
+    CHECK(dX.empty());  // input gradients switched off: dX untouched
+    Matrix cols(std::size_t(40) * g.positions(), g.patch_size());
+    hw::im2col(g, X.data(), 40, cols.data());
+    const std::size_t rows = cols.rows();
+    double worst = 0;
+    for (int o = 0; o < 4; ++o)
+        for (int k = 0; k < g.patch_size(); ++k) {
+            double s = 0, m = 0;
+            for (std::size_t r = 0; r < rows; ++r) {
+                const double t = double(R.data()[r * 4 + o]) * double(cols(r, k));
+                s += t;
+                m += std::fabs(t);
+            }
+            worst = std::max(worst, std::fabs(conv.weight_grad()(o, k) - s) / (1e-5 * m + 1e-6));
+        }
+    CHECK(worst <= 1.0);
+}
+
+// ---------------------------------------------------------------- MaxPool2D and Flatten
+
+TEST_CASE("MaxPool2D forward and backward on a hand-made 4×4 input, ties included") {
+    // One channel. Windows: top-left {1,5,3,2} → 5; top-right {2,2,2,2} → a four-way tie;
+    // bottom-left {−1,−3,−2,−4} → −1; bottom-right {0,7,7,6} → a tie between (2,3) and (3,2).
+    const Matrix X = Matrix::from_rows({{1, 5, 2, 2, 3, 2, 2, 2, -1, -3, 0, 7, -2, -4, 7, 6}});
+    hw::MaxPool2D pool({4, 4, 1}, 2);
+    CHECK(pool.output_shape() == hw::ImageShape{2, 2, 1});
+    Matrix Y, dX;
+    pool.forward(X, Y, true);
+    REQUIRE(Y.cols() == 4);
+    CHECK(Y(0, 0) == 5);
+    CHECK(Y(0, 1) == 2);
+    CHECK(Y(0, 2) == -1);
+    CHECK(Y(0, 3) == 7);
+    // The first maximum in row-major window order wins: (0,2) for the four 2s, (2,3) for the 7s.
+    CHECK(pool.argmax() == std::vector<std::int32_t>{1, 2, 8, 11});
+    const Matrix dY = Matrix::from_rows({{10, 20, 30, 40}});
+    pool.backward(dY, dX);
+    const std::vector<float> expected = {0, 10, 20, 0, 0, 0, 0, 0, 30, 0, 0, 40, 0, 0, 0, 0};
+    for (int i = 0; i < 16; ++i) {
+        CAPTURE(i);
+        CHECK(dX(0, i) == expected[i]);
+    }
+}
+
+TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and handles batches") {
+    // 3×3×2, pool 2: one window (rows 0–1, cols 0–1) per channel; row 2 and column 2 are dropped.
+    Matrix X(2, 18);
+    for (int n = 0; n < 2; ++n)
+        for (int p = 0; p < 9; ++p) {
+            X(n, p * 2 + 0) = float(p + 10 * n);      // channel 0: max of pixels {0,1,3,4} is pixel 4
+            X(n, p * 2 + 1) = float(-p - 10 * n);     // channel 1: max is pixel 0
+        }
+    hw::MaxPool2D pool({3, 3, 2}, 2);
+    CHECK(pool.output_shape() == hw::ImageShape{1, 1, 2});
+    Matrix Y, dX;
+    pool.forward(X, Y, true);
+    CHECK(Y(0, 0) == 4);
+    CHECK(Y(0, 1) == 0);
+    CHECK(Y(1, 0) == 14);
+    CHECK(Y(1, 1) == -10);
+    pool.backward(Matrix::from_rows({{1, 2}, {3, 4}}), dX);
+    for (int n = 0; n < 2; ++n)
+        for (int i = 0; i < 18; ++i) {
+            const float want = i == 4 * 2 ? float(1 + 2 * n) : i == 1 ? float(2 + 2 * n) : 0.0f;
+            CAPTURE(n);
+            CAPTURE(i);
+            CHECK(dX(n, i) == want);
+        }
+    CHECK_THROWS_AS(hw::MaxPool2D({1, 4, 1}, 2), std::invalid_argument);
+    CHECK_THROWS_AS(hw::MaxPool2D({4, 4, 1}, 0), std::invalid_argument);
+    CHECK_THROWS_AS(pool.forward(Matrix(1, 17), Y, true), std::invalid_argument);
+}
+
+TEST_CASE("Flatten passes values through unchanged and reports the flat shape") {
+    hw::Flatten flat({7, 7, 64});
+    CHECK(flat.output_shape() == hw::ImageShape{1, 1, 3136});
+    hw::Rng rng(5);
+    const Matrix X = random_matrix(3, 3136, rng);
+    Matrix Y, dX;
+    flat.forward(X, Y, true);
+    CHECK(std::memcmp(X.data(), Y.data(), X.size() * sizeof(float)) == 0);
+    flat.backward(Y, dX);
+    CHECK(std::memcmp(X.data(), dX.data(), X.size() * sizeof(float)) == 0);
+    CHECK_THROWS_AS(flat.forward(Matrix(3, 3135), Y, true), std::invalid_argument);
+}
+
+}  // TEST_SUITE
