@@ -13,9 +13,15 @@
 //   • max-pooling on hand-made inputs whose maxima, ties and gradients are written out.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "handwritten/core/random.hpp"
@@ -24,10 +30,44 @@
 #include "handwritten/nn/flatten.hpp"
 #include "handwritten/nn/im2col.hpp"
 #include "handwritten/nn/max_pool2d.hpp"
+#include "handwritten/nn/model_file.hpp"
 
 using hw::Matrix;
+namespace fs = std::filesystem;
 
 namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "hw-test12-XXXXXX").string();
+        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+        path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+using Bytes = std::vector<unsigned char>;
+Bytes read_bytes(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(f), {});
+}
+void write_bytes(const std::string& path, const Bytes& b) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+std::string model_error(const std::string& path) {
+    try {
+        hw::load_model(path);
+    } catch (const hw::ModelFileError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
 
 Matrix random_matrix(std::size_t rows, std::size_t cols, hw::Rng& rng, float lo = -1, float hi = 1) {
     Matrix m(rows, cols);
@@ -349,6 +389,78 @@ TEST_CASE("Flatten passes values through unchanged and reports the flat shape") 
     flat.backward(Y, dX);
     CHECK(std::memcmp(X.data(), dX.data(), X.size() * sizeof(float)) == 0);
     CHECK_THROWS_AS(flat.forward(Matrix(3, 3135), Y, true), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- model file version 2
+
+TEST_CASE("Model file version 2 keeps a 4-D kernel's dims; version 1 files still load") {
+    TempDir dir;
+    hw::Rng rng(6);
+    hw::ModelFile m;
+    m.kind = "cnn";
+    m.config = "net=conv3x3x2 input=5x5x1";
+    m.tensors.emplace_back("conv0.W", random_matrix(2, 9, rng), std::vector<std::uint64_t>{2, 3, 3, 1});
+    m.tensors.emplace_back("conv0.b", random_matrix(1, 2, rng), std::vector<std::uint64_t>{2});
+    hw::save_model(dir.file("v2.hwm"), m);
+    const Bytes bytes = read_bytes(dir.file("v2.hwm"));
+    CHECK(bytes[7] == '2');
+    // 8 magic + (4+3) + (4+25) + 4 count + W: (4+7) + 4 rank + 4·8 dims + 18·4 + b: (4+7) + 4 + 8 + 2·4 + 8.
+    CHECK(bytes.size() == 8 + 7 + 29 + 4 + 11 + 4 + 32 + 72 + 11 + 4 + 8 + 8 + 8);
+    const hw::ModelFile back = hw::load_model(dir.file("v2.hwm"));
+    REQUIRE(back.tensors.size() == 2);
+    CHECK(back.tensors[0].dims == std::vector<std::uint64_t>{2, 3, 3, 1});
+    const Matrix& W = back.get("conv0.W", {2, 3, 3, 1});
+    CHECK(W.rows() == 2);
+    CHECK(W.cols() == 9);
+    CHECK(std::memcmp(W.data(), m.tensors[0].value.data(), 18 * sizeof(float)) == 0);
+    CHECK(back.get("conv0.b", {2}).cols() == 2);
+    try {
+        back.get("conv0.W", {2, 1, 3, 3});
+        FAIL("a kernel of other dims was accepted");
+    } catch (const hw::ModelFileError& e) {
+        CHECK(std::string(e.what()).find("'conv0.W' is 2x3x3x1, expected 2x1x3x3") != std::string::npos);
+    }
+    // A version-1 file (chapters 09–11) loads, its tensors seen as {rows, cols}.
+    hw::ModelFile old;
+    old.kind = "mlp";
+    old.config = "layers=3,2 activation=relu";
+    old.tensors.emplace_back("dense0.W", random_matrix(3, 2, rng));
+    hw::save_model(dir.file("v1.hwm"), old, 1);
+    CHECK(read_bytes(dir.file("v1.hwm"))[7] == '1');
+    const hw::ModelFile old_back = hw::load_model(dir.file("v1.hwm"));
+    CHECK(old_back.get("dense0.W", 3, 2).size() == 6);
+    CHECK(old_back.get("dense0.W", {3, 2}).size() == 6);
+    CHECK_THROWS_AS(hw::save_model(dir.file("no.hwm"), m, 1), hw::ModelFileError);  // 4-D needs version 2
+}
+
+TEST_CASE("Model file version 2: a corrupt rank or dimension is refused before allocating") {
+    TempDir dir;
+    hw::ModelFile m;
+    m.kind = "cnn";
+    m.config = "x";
+    m.tensors.emplace_back("t", Matrix(2, 3, 1.0f), std::vector<std::uint64_t>{2, 3});
+    hw::save_model(dir.file("m.hwm"), m);
+    const Bytes good = read_bytes(dir.file("m.hwm"));
+    const std::size_t rank_at = 8 + (4 + 3) + (4 + 1) + 4 + (4 + 1);
+    for (std::uint32_t rank : {0u, 9u}) {
+        Bytes b = good;
+        std::memcpy(&b[rank_at], &rank, 4);
+        write_bytes(dir.file("rank.hwm"), b);
+        const std::string msg = model_error(dir.file("rank.hwm"));
+        CAPTURE(msg);
+        std::string expected = "'t' has rank ";
+        expected += std::to_string(rank);  // (not a + b: g++ 12 warns falsely about that)
+        CHECK(msg.find(expected) != std::string::npos);
+    }
+    Bytes b = good;
+    const std::uint64_t huge = 1ull << 40;
+    std::memcpy(&b[rank_at + 4], &huge, 8);
+    std::memcpy(&b[rank_at + 12], &huge, 8);  // 2^80 floats: overflows
+    write_bytes(dir.file("huge.hwm"), b);
+    const std::string msg = model_error(dir.file("huge.hwm"));
+    CAPTURE(msg);
+    CHECK(msg.find("corrupt") != std::string::npos);
+    CHECK(msg.find("'t'") != std::string::npos);
 }
 
 }  // TEST_SUITE
