@@ -31,6 +31,7 @@
 #include "handwritten/nn/im2col.hpp"
 #include "handwritten/nn/max_pool2d.hpp"
 #include "handwritten/nn/model_file.hpp"
+#include "handwritten/nn/net_spec.hpp"
 
 using hw::Matrix;
 namespace fs = std::filesystem;
@@ -389,6 +390,35 @@ TEST_CASE("Flatten passes values through unchanged and reports the flat shape") 
     flat.backward(Y, dX);
     CHECK(std::memcmp(X.data(), dX.data(), X.size() * sizeof(float)) == 0);
     CHECK_THROWS_AS(flat.forward(Matrix(3, 3135), Y, true), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- network specs
+
+TEST_CASE("Net specs: presets, canonical text, dropout placement, bad items") {
+    const hw::NetSpec lenet = hw::NetSpec::parse("lenet5");
+    CHECK(lenet.to_string() == "conv5x5x6p2,relu,pool2,conv5x5x16,relu,pool2,fc120,relu,fc84,relu,fc10");
+    CHECK(hw::NetSpec::parse(lenet.to_string()) == lenet);
+    const hw::NetSpec cnn = hw::NetSpec::parse("cnn");
+    CHECK(cnn.to_string() == "conv5x5x32p2,relu,pool2,conv5x5x64p2,relu,pool2,fc256,relu,fc10");
+    const hw::NetSpec odd = hw::NetSpec::parse("conv3x5x4s2p1,sigmoid,flatten,dropout0.25,fc3");
+    REQUIRE(odd.layers.size() == 5);
+    CHECK(odd.layers[0].kernel_h == 3);
+    CHECK(odd.layers[0].kernel_w == 5);
+    CHECK(odd.layers[0].units == 4);
+    CHECK(odd.layers[0].stride == 2);
+    CHECK(odd.layers[0].pad == 1);
+    CHECK(odd.to_string() == "conv3x5x4s2p1,sigmoid,flatten,dropout0.25,fc3");
+    // Dropout after the activation of each hidden fc, never after a conv's or before the logits.
+    CHECK(cnn.with_dropout(0.5f).to_string() ==
+          "conv5x5x32p2,relu,pool2,conv5x5x64p2,relu,pool2,fc256,relu,dropout0.5,fc10");
+    CHECK(lenet.with_dropout(0.25f).to_string() ==
+          "conv5x5x6p2,relu,pool2,conv5x5x16,relu,pool2,fc120,relu,dropout0.25,fc84,relu,dropout0.25,fc10");
+    CHECK(cnn.with_dropout(0) == cnn);
+    for (const char* bad : {"", "fc10,", "conv5x5,fc10", "conv5x5x0,fc10", "pool0,fc10", "fc10,relu",
+                            "dropout1,fc10", "conv5x5x32q2,fc10", "lenet", "fc-1"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(hw::NetSpec::parse(bad), std::invalid_argument);
+    }
 }
 
 // ---------------------------------------------------------------- model file version 2
