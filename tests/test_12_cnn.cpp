@@ -32,6 +32,10 @@
 #include "handwritten/nn/max_pool2d.hpp"
 #include "handwritten/nn/model_file.hpp"
 #include "handwritten/nn/net_spec.hpp"
+#include "handwritten/nn/relu.hpp"
+#include "handwritten/nn/sequential.hpp"
+#include "handwritten/nn/softmax_cross_entropy.hpp"
+#include "handwritten/train/trainer.hpp"
 
 using hw::Matrix;
 namespace fs = std::filesystem;
@@ -138,6 +142,25 @@ double worst_scaled_error(const Matrix& Y, const DirectConv& ref) {
     for (std::size_t i = 0; i < Y.size(); ++i)
         worst = std::max(worst, std::fabs(double(Y.data()[i]) - ref.y[i]) / (1e-5 * ref.magnitude[i] + 1e-6));
     return worst;
+}
+
+// Synthetic 8×8 one-channel images of 3 classes: a bright horizontal bar (class 0), vertical bar
+// (1) or diagonal (2) at a random place, plus noise — learnable only from local structure.
+hw::LabeledSet bars(std::size_t n, std::uint64_t seed) {
+    hw::Rng rng(seed);
+    hw::LabeledSet set;
+    set.images = Matrix(n, 64);
+    set.labels.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+        const int c = static_cast<int>(rng.below(3)), at = 1 + static_cast<int>(rng.below(6));
+        set.labels[r] = static_cast<std::uint8_t>(c);
+        for (int i = 0; i < 64; ++i) set.images(r, i) = 0.1f * rng.uniform();
+        for (int t = 1; t < 7; ++t) {
+            const int y = c == 0 ? at : t, x = c == 1 ? at : t;
+            set.images(r, y * 8 + x) += 1.0f;
+        }
+    }
+    return set;
 }
 
 hw::ConvGeometry geometry(int h, int w, int c, int k, int stride, int pad, int out) {
@@ -331,7 +354,8 @@ TEST_CASE("MaxPool2D forward and backward on a hand-made 4×4 input, ties includ
     // bottom-left {−1,−3,−2,−4} → −1; bottom-right {0,7,7,6} → a tie between (2,3) and (3,2).
     const Matrix X = Matrix::from_rows({{1, 5, 2, 2, 3, 2, 2, 2, -1, -3, 0, 7, -2, -4, 7, 6}});
     hw::MaxPool2D pool({4, 4, 1}, 2);
-    CHECK(pool.output_shape() == hw::ImageShape{2, 2, 1});
+    CHECK(pool.output_image() == hw::ImageShape{2, 2, 1});
+    CHECK(pool.output_shape(hw::Shape{4, 4, 1}) == hw::Shape{2, 2, 1});
     Matrix Y, dX;
     pool.forward(X, Y, true);
     REQUIRE(Y.cols() == 4);
@@ -359,7 +383,7 @@ TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and
             X(n, p * 2 + 1) = float(-p - 10 * n);     // channel 1: max is pixel 0
         }
     hw::MaxPool2D pool({3, 3, 2}, 2);
-    CHECK(pool.output_shape() == hw::ImageShape{1, 1, 2});
+    CHECK(pool.output_image() == hw::ImageShape{1, 1, 2});
     Matrix Y, dX;
     pool.forward(X, Y, true);
     CHECK(Y(0, 0) == 4);
@@ -381,7 +405,8 @@ TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and
 
 TEST_CASE("Flatten passes values through unchanged and reports the flat shape") {
     hw::Flatten flat({7, 7, 64});
-    CHECK(flat.output_shape() == hw::ImageShape{1, 1, 3136});
+    CHECK(flat.output_shape(hw::Shape{7, 7, 64}) == hw::Shape{3136});
+    CHECK_THROWS_AS(flat.output_shape(hw::Shape{7, 7, 63}), std::invalid_argument);
     hw::Rng rng(5);
     const Matrix X = random_matrix(3, 3136, rng);
     Matrix Y, dX;
@@ -419,6 +444,164 @@ TEST_CASE("Net specs: presets, canonical text, dropout placement, bad items") {
         CAPTURE(bad);
         CHECK_THROWS_AS(hw::NetSpec::parse(bad), std::invalid_argument);
     }
+}
+
+// ---------------------------------------------------------------- networks
+
+TEST_CASE("The presets have the yardstick's layers and parameter counts; shapes flow through") {
+    hw::Rng rng(7);
+    hw::Sequential lenet = hw::build_network(hw::NetSpec::parse("lenet5"), hw::Shape{28, 28, 1}, hw::Init::HeUniform, rng);
+    CHECK(lenet.parameter_count() == 61706);  // 156 + 2416 + 48120 + 10164 + 850
+    CHECK(lenet.input_size() == 784);
+    CHECK(lenet.output_size() == 10);
+    CHECK(lenet.kind() == "cnn");
+    CHECK(lenet.config() == "net=conv5x5x6p2,relu,pool2,conv5x5x16,relu,pool2,fc120,relu,fc84,relu,fc10 input=28x28x1");
+    CHECK(lenet.size() == 12);  // 11 items + the Flatten in front of fc120
+    CHECK(lenet.summary().find("flatten 5x5x16 → 400") != std::string::npos);
+    hw::Sequential cnn = hw::build_network(hw::NetSpec::parse("cnn"), hw::Shape{28, 28, 1}, hw::Init::HeUniform, rng);
+    CHECK(cnn.parameter_count() == 857738);  // 832 + 51264 + 803072 + 2570
+    CHECK(cnn.summary().find("conv1 5x5 s1 p2, 14x14x32 → 14x14x64") != std::string::npos);
+    // Shapes that do not fit are refused while building, naming the layer.
+    CHECK_THROWS_AS(hw::build_network(hw::NetSpec::parse("conv5x5x4,pool2,conv5x5x4,fc3"), hw::Shape{8, 8, 1},
+                                      hw::Init::HeUniform, rng),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(hw::build_network(hw::NetSpec::parse("pool3,fc3"), hw::Shape{2, 2, 1}, hw::Init::HeUniform, rng),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(hw::build_network(hw::NetSpec::parse("fc3,conv3x3x1,fc2"), hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng),
+                    std::invalid_argument);  // a 3-vector is no image for a 3×3 kernel
+}
+
+TEST_CASE("Whole-network gradient check: conv, relu, pool, conv, flatten, dense with cross-entropy") {
+    // Loss = mean cross-entropy of 2 images; every parameter against central differences.
+    // The network is piecewise linear (ReLU, max), so h must stay small enough not to cross a
+    // kink or swap an argmax: h = 1e-2 with a float forward gives relative errors ~1e-4…1e-3;
+    // the bound 2e-2 still sits far below a wrong gradient's O(1) and allows the odd entry whose
+    // difference straddles a kink.
+    hw::Rng rng(8);
+    hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x3p1,relu,pool2,conv3x3x4s2p1,sigmoid,fc3"),
+                                           hw::Shape{6, 6, 2}, hw::Init::HeNormal, rng);
+    for (hw::Param& p : net.params())
+        if (!p.is_weight) p.value->fill_uniform(rng, -0.2f, 0.2f);
+    const Matrix X = random_matrix(2, 72, rng);
+    const std::vector<std::uint8_t> y = {1, 2};
+    hw::SoftmaxCrossEntropy ce;
+    auto loss = [&] { return ce.forward(net.forward(X, true), y); };
+    loss();
+    Matrix dlogits;
+    ce.backward(dlogits);
+    net.backward(dlogits);
+    int checked = 0;
+    for (hw::Param& p : net.params()) {
+        CAPTURE(p.name);
+        const Matrix analytic = p.grad->clone();
+        CHECK(max_gradient_error(*p.value, analytic, loss, 1e-2f) < 2e-2);
+        ++checked;
+    }
+    CHECK(checked == 6);
+}
+
+TEST_CASE("A small CNN learns bars it can only tell apart by local structure") {
+    const hw::LabeledSet data = bars(600, 9);
+    hw::Rng rng(10);
+    hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x4p1,relu,pool2,fc3"), hw::Shape{8, 8, 1},
+                                           hw::Init::HeUniform, rng);
+    hw::TrainOptions o;
+    o.epochs = 15;
+    o.batch = 32;
+    o.lr = 3e-3f;
+    o.val_fraction = 0.25;
+    o.progress = false;
+    const hw::History h = hw::train(net, data, o);
+    CHECK(h.epochs.back().val_accuracy > 0.97);
+    CHECK(h.epochs.back().gemm_flops > 0);  // the convolution's GEMMs are counted
+}
+
+TEST_CASE("One seeded training step of a CNN is bit-identical at 1 and 2 threads") {
+    const hw::LabeledSet data = bars(256, 11);
+    auto run = [&](int threads) {
+        hw::Rng rng(12);
+        // Wide enough for sgemm and the copy loops to split their work over two threads.
+        hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x32p1,relu,pool2,conv3x3x64p1,relu,fc3"),
+                                               hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng);
+        hw::TrainOptions o;
+        o.epochs = 1;
+        o.batch = 256;  // one step
+        o.val_fraction = 0;
+        o.threads = threads;
+        o.progress = false;
+        hw::train(net, data, o);
+        std::vector<float> out;
+        for (const hw::Param& p : net.params()) out.insert(out.end(), p.value->data(), p.value->data() + p.value->size());
+        return out;
+    };
+    const std::vector<float> one = run(1), two = run(2);
+    REQUIRE(one.size() == two.size());
+    CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+    hw::set_gemm_threads(0);
+}
+
+TEST_CASE("CNN save → load gives identical predictions; the kernels are stored 4-D") {
+    TempDir dir;
+    hw::Rng rng(13);
+    hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x4p1,relu,pool2,dropout0.25,fc5,relu,fc3"),
+                                           hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng);
+    for (hw::Param& p : net.params()) p.value->fill_uniform(rng, -1, 1);
+    const Matrix X = bars(37, 14).images.clone();
+    const Matrix before = net.predict_proba(X, 10);
+    net.save(dir.file("cnn.hwm"));
+    hw::Sequential loaded = hw::Sequential::load(dir.file("cnn.hwm"));
+    CHECK(loaded.config() == net.config());
+    const Matrix after = loaded.predict_proba(X, 7);
+    REQUIRE(after.size() == before.size());
+    CHECK(std::memcmp(before.data(), after.data(), before.size() * sizeof(float)) == 0);
+    const hw::ModelFile raw = hw::load_model(dir.file("cnn.hwm"));
+    CHECK(raw.kind == "cnn");
+    CHECK(raw.get("conv0.W", {4, 3, 3, 1}).size() == 36);
+    CHECK(raw.get("dense0.W", {64, 5}).size() == 320);
+}
+
+TEST_CASE("A corrupted or mismatched CNN model file is rejected with a clear message") {
+    TempDir dir;
+    hw::Rng rng(15);
+    const hw::NetSpec spec = hw::NetSpec::parse("conv3x3x4p1,relu,pool2,fc3");
+    hw::Sequential net = hw::build_network(spec, hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng);
+    net.save(dir.file("good.hwm"));
+    auto error_of = [](const std::string& path) {
+        try {
+            hw::Sequential::load(path);
+        } catch (const hw::ModelFileError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    auto write = [&](const std::string& name, const std::string& kind, const std::string& config) {
+        hw::ModelFile f = hw::load_model(dir.file("good.hwm"));
+        f.kind = kind;
+        f.config = config;
+        hw::save_model(dir.file(name), f);
+        return dir.file(name);
+    };
+    Bytes flipped = read_bytes(dir.file("good.hwm"));
+    flipped[flipped.size() / 2] ^= 0x10;
+    write_bytes(dir.file("flipped.hwm"), flipped);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {dir.file("flipped.hwm"), "checksum"},
+        {write("kind.hwm", "rnn", net.config()), "'rnn' model"},
+        {write("net.hwm", "cnn", "net=conv3x3x4p1,relu,pool2,fc3"), "bad config"},         // no input=
+        {write("item.hwm", "cnn", "net=conv3x3x4q1,fc3 input=8x8x1"), "unknown layer"},
+        {write("kernel.hwm", "cnn", "net=conv5x5x4p2,relu,pool2,fc3 input=8x8x1"), "'conv0.W' is 4x3x3x1, expected 4x5x5x1"},
+        {write("input.hwm", "cnn", "net=conv3x3x4p1,relu,pool2,fc3 input=10x10x1"), "dense0.W"},
+        {write("extra.hwm", "cnn", "net=conv3x3x4p1,relu,pool2,fc5,fc3 input=8x8x1"), "tensors"},
+    };
+    for (const auto& [path, fragment] : cases) {
+        const std::string msg = error_of(path);
+        CAPTURE(msg);
+        CHECK(msg.find(fragment) != std::string::npos);
+        CHECK(msg.find(path) != std::string::npos);
+    }
+    hw::Sequential hand_built(hw::Shape{4});
+    hand_built.add(std::make_unique<hw::Relu>());
+    CHECK_THROWS_AS(hand_built.save(dir.file("hand.hwm")), hw::ModelFileError);
 }
 
 // ---------------------------------------------------------------- model file version 2

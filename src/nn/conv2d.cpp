@@ -100,9 +100,16 @@ void Conv2D::backward(const Matrix& dY, Matrix& dX) {
     }
 }
 
+Shape Conv2D::output_shape(const Shape& input) const {
+    if (input.size() != g_.input.size())
+        throw std::invalid_argument(name() + ": takes " + g_.input.to_string() + " samples, gets " + input.to_string());
+    return g_.output().to_shape();
+}
+
 std::vector<Param> Conv2D::params() {
     const std::string prefix = "conv" + std::to_string(index_);
-    return {{prefix + ".W", &W_, &dW_, true}, {prefix + ".b", &b_, &db_, false}};
+    const Shape kernels{g_.out_channels, g_.kernel_h, g_.kernel_w, g_.input.channels};
+    return {{prefix + ".W", &W_, &dW_, true, kernels}, {prefix + ".b", &b_, &db_, false, Shape{g_.out_channels}}};
 }
 
 std::string Conv2D::name() const {

@@ -20,6 +20,12 @@ void Flatten::backward(const Matrix& dY, Matrix& dX) {
     std::memcpy(dX.data(), dY.data(), dY.size() * sizeof(float));
 }
 
+Shape Flatten::output_shape(const Shape& input) const {
+    if (input.size() != in_.size())
+        throw std::invalid_argument(name() + ": takes " + in_.to_string() + " samples, gets " + input.to_string());
+    return Shape{static_cast<int>(in_.size())};
+}
+
 std::string Flatten::name() const { return "flatten " + in_.to_string() + " → " + std::to_string(in_.size()); }
 
 }  // namespace hw

@@ -79,6 +79,12 @@ void MaxPool2D::backward(const Matrix& dY, Matrix& dX) {
     seconds_ += clock.seconds();
 }
 
+Shape MaxPool2D::output_shape(const Shape& input) const {
+    if (input.size() != in_.size())
+        throw std::invalid_argument(name() + ": takes " + in_.to_string() + " samples, gets " + input.to_string());
+    return out_.to_shape();
+}
+
 std::string MaxPool2D::name() const {
     return "maxpool " + std::to_string(size_) + "x" + std::to_string(size_) + ", " + in_.to_string() + " → " +
            out_.to_string();

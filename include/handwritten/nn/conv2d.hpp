@@ -23,7 +23,7 @@
 
 #include "handwritten/core/random.hpp"
 #include "handwritten/gemm/gemm.hpp"
-#include "handwritten/nn/dense.hpp"  // GemmStats
+#include "handwritten/gemm/gemm_stats.hpp"
 #include "handwritten/nn/im2col.hpp"
 #include "handwritten/nn/init.hpp"
 #include "handwritten/nn/layer.hpp"
@@ -50,6 +50,11 @@ public:
     void backward(const Matrix& dY, Matrix& dX) override;
     std::vector<Param> params() override;
     std::string name() const override;
+    std::optional<Shape> fixed_input_shape() const override { return g_.input.to_shape(); }
+    Shape output_shape(const Shape& input) const override;  // {Ho, Wo, C_out}
+    std::size_t parameter_count() const override { return W_.size() + b_.size(); }
+    GemmStats gemm_stats() const override { return gemm_; }
+    void reset_gemm_stats() override { gemm_ = {}; copies_ = {}; }
 
     const ConvGeometry& geometry() const { return g_; }
     Matrix& weights() { return W_; }  // C_out × K, row o = kernel o in (ky, kx, c) order
@@ -59,9 +64,7 @@ public:
     const Matrix& bias_grad() const { return db_; }
     int images_per_chunk(int batch) const;
 
-    const GemmStats& gemm_stats() const { return gemm_; }
-    const ConvCopyTimes& copy_times() const { return copies_; }
-    void reset_stats() { gemm_ = {}; copies_ = {}; }
+    const ConvCopyTimes& copy_times() const { return copies_; }  // since reset_gemm_stats()
 
 private:
     // C (m×n, ldc) = op(A)·op(B) + beta·C on raw rows, timed and counted into gemm_.

@@ -19,9 +19,8 @@ public:
     void forward(const Matrix& X, Matrix& Y, bool training) override;
     void backward(const Matrix& dY, Matrix& dX) override;
     std::string name() const override;
-
-    ImageShape input_shape() const { return in_; }
-    ImageShape output_shape() const { return {1, 1, static_cast<int>(in_.size())}; }
+    std::optional<Shape> fixed_input_shape() const override { return in_.to_shape(); }
+    Shape output_shape(const Shape& input) const override;  // {H·W·C}
 
 private:
     ImageShape in_;

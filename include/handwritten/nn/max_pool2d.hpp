@@ -28,9 +28,11 @@ public:
     void forward(const Matrix& X, Matrix& Y, bool training) override;
     void backward(const Matrix& dY, Matrix& dX) override;
     std::string name() const override;
+    std::optional<Shape> fixed_input_shape() const override { return in_.to_shape(); }
+    Shape output_shape(const Shape& input) const override;  // {Ho, Wo, C}
 
-    ImageShape input_shape() const { return in_; }
-    ImageShape output_shape() const { return out_; }
+    ImageShape input_image() const { return in_; }
+    ImageShape output_image() const { return out_; }
     int size() const { return size_; }
     // argmax()[n·(Ho·Wo·C) + j]: position of output j's maximum in sample n's input row.
     const std::vector<std::int32_t>& argmax() const { return argmax_; }

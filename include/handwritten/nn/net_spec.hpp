@@ -23,6 +23,11 @@
 #include <utility>
 #include <vector>
 
+#include "handwritten/core/random.hpp"
+#include "handwritten/nn/init.hpp"
+#include "handwritten/nn/layer.hpp"
+#include "handwritten/nn/sequential.hpp"
+
 namespace hw {
 
 struct LayerSpec {
@@ -54,5 +59,15 @@ struct NetSpec {
 
 // {name, item list} of every preset, for --help.
 const std::vector<std::pair<std::string, std::string>>& net_presets();
+
+// The network of `spec` for samples of shape `input` ({28, 28, 1} for MNIST), every Conv2D and
+// Dense initialised with `init` from rng (in layer order; dropout masks get their own seeds from
+// it afterwards, so the weights do not depend on the dropout). A Flatten is put in front of the
+// first fc that follows an image. The network is described as kind "cnn" with the config
+// "net=<spec> input=HxWxC" for its model file. std::invalid_argument when a layer does not fit
+// the shape it gets (a kernel larger than the padded image, a pool larger than the map).
+Sequential build_network(const NetSpec& spec, const Shape& input, Init init, Rng& rng);
+// The same from a model file's config "net=... input=HxWxC" (unknown keys are ignored).
+Sequential network_from_config(const std::string& config, Init init, Rng& rng);
 
 }  // namespace hw
