@@ -19,10 +19,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "handwritten/nn/dense.hpp"
+#include "handwritten/nn/dropout_layer.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/report/json.hpp"
 #include "handwritten/app/mlp_run.hpp"
@@ -430,6 +432,71 @@ TEST_CASE("Sequential: layer lists, summary, bad specs") {
 }
 
 // ---------------------------------------------------------------- optimizers
+
+TEST_CASE("Sequential asks its layers for shapes, parameter counts and GEMM work") {
+    // A hand-built network: the shapes are checked as layers are added, not at the first forward.
+    hw::Sequential net(hw::Shape{12});
+    net.add(std::make_unique<hw::Dropout>(0.25f, 3));
+    net.add(std::make_unique<hw::Dense>(12, 7, 0));
+    net.add(std::make_unique<hw::Relu>());
+    net.add(std::make_unique<hw::Dense>(7, 4, 1));
+    CHECK(net.input_shape() == hw::Shape{12});
+    CHECK(net.output_shape() == hw::Shape{4});
+    CHECK(net.input_size() == 12);
+    CHECK(net.output_size() == 4);
+    CHECK_THROWS_AS(net.add(std::make_unique<hw::Dense>(5, 3, 2)), std::invalid_argument);  // 4 values arrive
+    CHECK(net.size() == 4);  // the rejected layer was not added
+    // Every layer's parameter_count() is the size of its params(), asked of a const layer.
+    std::size_t from_params = 0;
+    for (std::size_t i = 0; i < net.size(); ++i) {
+        std::size_t n = 0;
+        for (const hw::Param& p : net.layer(i).params()) n += p.value->size();
+        CHECK(static_cast<const hw::Layer&>(net.layer(i)).parameter_count() == n);
+        from_params += n;
+    }
+    CHECK(net.parameter_count() == from_params);
+    CHECK(net.parameter_count() == 12 * 7 + 7 + 7 * 4 + 4);
+    // GEMM work comes only from the Dense layers: forward is one GEMM each, 2·B·in·out flops.
+    Matrix X(5, 12, 0.5f);
+    net.forward(X, /*training=*/false);
+    CHECK(net.layer(0).gemm_stats().flops == 0);
+    CHECK(net.layer(2).gemm_stats().flops == 0);
+    CHECK(net.gemm_stats().flops == doctest::Approx(2.0 * 5 * (12 * 7 + 7 * 4)));
+    net.reset_gemm_stats();
+    CHECK(net.gemm_stats().flops == 0);
+    // Without an input shape the first layer must fix one.
+    hw::Sequential from_dense;
+    from_dense.add(std::make_unique<hw::Dense>(9, 2, 0));
+    CHECK(from_dense.input_shape() == hw::Shape{9});
+    hw::Sequential from_relu;
+    CHECK_THROWS_AS(from_relu.add(std::make_unique<hw::Relu>()), std::logic_error);
+    CHECK(hw::Shape{1, 28, 28}.size() == 784);
+    CHECK(hw::Shape{1, 28, 28}.to_string() == "1×28×28");
+    CHECK(hw::Shape{}.size() == 0);
+}
+
+TEST_CASE("The chunked evaluation forward gives the logits of one whole forward, any chunk size") {
+    hw::Rng rng(4);
+    hw::MlpSpec spec;
+    spec.sizes = {6, 5, 3};
+    hw::Sequential net(spec, rng);
+    Matrix X(11, 6);
+    X.fill_uniform(rng, -1.0f, 1.0f);
+    Matrix whole = net.forward(X, /*training=*/false).clone();
+    for (std::size_t chunk : {std::size_t(1), std::size_t(4), std::size_t(11), std::size_t(50)}) {
+        const Matrix part = net.logits(X, 2, 9, chunk);  // rows 2..8
+        REQUIRE(part.rows() == 7);
+        for (std::size_t r = 0; r < 7; ++r)
+            for (std::size_t c = 0; c < 3; ++c) CHECK(part(r, c) == doctest::Approx(whole(r + 2, c)).epsilon(1e-6));
+    }
+    std::vector<std::size_t> firsts;
+    net.forward_batches(X, 0, 11, 4, [&](std::size_t first, const Matrix& z) {
+        firsts.push_back(first);
+        CHECK(z.rows() == std::min<std::size_t>(4, 11 - first));
+    });
+    CHECK(firsts == std::vector<std::size_t>{0, 4, 8});
+    CHECK_THROWS_AS(net.forward_batches(X, 0, 11, 0, [](std::size_t, const Matrix&) {}), std::invalid_argument);
+}
 
 TEST_CASE("SGD with momentum and Nesterov: two steps by hand") {
     Matrix w = Matrix::from_rows({{1.0f, -2.0f}}), g(1, 2);

@@ -20,6 +20,7 @@
 #include "handwritten/core/random.hpp"
 #include "handwritten/data/digit_normalize.hpp"
 #include "handwritten/nn/model_file.hpp"
+#include "handwritten/nn/net_spec.hpp"
 #include "handwritten/report/json_parse.hpp"
 #include "handwritten/report/pca.hpp"
 
@@ -431,6 +432,26 @@ TEST_CASE("API: one training job at a time, progress events, the new model is se
     // the event log: index i waits for nothing once it exists, and times out past the end
     CHECK(lab.api->next_event(0, 0.0).has_value());
     CHECK_FALSE(lab.api->next_event(list.size() + 5, 0.01).has_value());
+}
+
+TEST_CASE("API: a convolution network (chapter 12) is served beside the MLPs, saved and loaded") {
+    Lab lab;
+    hw::Rng rng(9);
+    hw::Sequential cnn = hw::build_network(hw::NetSpec::parse("conv3x3x4p1,relu,pool2,fc10"), {28, 28, 1},
+                                           hw::Init::HeNormal, rng);
+    const fs::path file = lab.dir.path / "small-cnn.hwm";
+    cnn.save(file.string());
+    CHECK(lab.api->add_model_file(file.string()) == "small-cnn");
+    const hw::JsonValue models = hw::parse_json(lab.get("/api/models").body);
+    bool described = false;
+    for (const auto& m : models.find("models")->as_array())
+        described = described || m.find("layers")->as_string().rfind("cnn: ", 0) == 0;
+    CHECK(described);
+    const hw::JsonValue all = hw::parse_json(lab.post("/api/predict", predict_body(784, 0.3f, ",\"model\":\"all\"")).body);
+    CHECK(all.find("results")->as_array().size() == 2);
+    CHECK(lab.get("/api/pca", {{"model", "small-cnn"}}).status == 200);       // the fc10's input
+    CHECK(lab.get("/api/weights", {{"model", "small-cnn"}}).status == 404);   // no dense first layer
+    CHECK(lab.get("/api/mistakes", {{"model", "small-cnn"}}).status == 200);
 }
 
 TEST_CASE("API: a model that is not 784 → 10 is refused, a bad file is a ModelFileError") {

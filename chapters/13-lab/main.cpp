@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
     try {
         data = hw::load_mnist(hw::resolve_data_dir(s.data, "mnist"));
     } catch (const hw::DataError& e) {
-        std::fprintf(stderr, "13-lab: error: %s (fetch MNIST with: make data)\n", e.what());
+        std::fprintf(stderr, "13-lab: error: %s\n", e.what());
         return 1;
     }
     if (s.check_normalization > 0) {

@@ -42,14 +42,20 @@ void LabApi::shut_down() {
 
 // ---------------------------------------------------------------- the model registry
 
+// "784,256,10" for an MLP; the kind and the layer lines for a convolution network (chapter 12).
+std::string describe(const Sequential& net) {
+    if (net.kind() == "mlp" || net.kind().empty()) return layer_list(net.spec().sizes);
+    return net.kind() + ": " + net.config();
+}
+
 void LabApi::add_model(const std::string& name, Sequential net, const std::string& source) {
     if (net.input_size() != 784 || net.output_size() != 10)
         throw std::invalid_argument(source + ": the lab serves 784-pixel, 10-class models (this one is " +
-                                    layer_list(net.spec().sizes) + ")");
+                                    describe(net) + ")");
     auto model = std::make_shared<ServedModel>();
     model->name = name;
     model->source = source;
-    model->layers = layer_list(net.spec().sizes);
+    model->layers = describe(net);
     model->parameters = net.parameter_count();
     const LabeledSet& test = data_.test;
     if (test.size() > 0)

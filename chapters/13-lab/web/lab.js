@@ -177,7 +177,12 @@ async function selectModel(name) {
                                      name === 'all' ? `${state.models.length} models` : 'no model loaded';
   const viewModel = name === 'all' ? (state.models[0] || {}).name : name;
   if (!viewModel) return;
-  await Promise.all([loadPca(viewModel), loadWeights(viewModel), loadMistakes(viewModel)]);
+  // Each view may be missing for some models (a convolution network has no dense first layer
+  // to draw as weights): show why in its card and carry on with the others.
+  const views = [[loadPca, 'pca-info'], [loadWeights, 'weights'], [loadMistakes, 'mistakes-info']];
+  await Promise.all(views.map(([load, box]) => load(viewModel).catch((err) => {
+    $(box).innerHTML = `<span class="error">${err.message}</span>`;
+  })));
   await predict();
 }
 $('model-select').addEventListener('change', (e) => selectModel(e.target.value));
