@@ -206,8 +206,11 @@ $(BUILD)/obj/chapters/13-lab/main.o: | deps-lab
 $(LAB_BIN): LDFLAGS += -pthread -lcpp-httplib
 deps-lab:
 	$(call need,/usr/include/httplib.h,libcpp-httplib-dev)
+# libFuzzer ships apart from clang (libclang-rt-NN-dev): check for both.
+FUZZ_RT := $(firstword $(wildcard /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a) /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a)
 deps-fuzz:
 	$(call need,/usr/bin/clang++,clang libclang-rt-14-dev)
+	$(call need,$(FUZZ_RT),libclang-rt-14-dev)
 
 # A small default model (~10 s) for when runs/ holds none: 784-256-10, six epochs.
 lab-model: data $(BUILD)/bin/10-mlp
