@@ -77,7 +77,11 @@ help:
 	@echo "  make check-layout  check that no library folder includes a higher one (README, Layout)"
 	@echo "  make check-texts   check that every file the chapter texts and the README name exists"
 	@echo "  make student       write the student version (solutions stripped) into $(BUILD)/student/"
-	@echo "  make clean         remove $(BUILD)/ and build-san/"
+	@echo "  make serve         the digit lab on http://127.0.0.1:8080/ (LAB_ARGS='--port 0'; trains a default model if runs/ has none)"
+	@echo "  make test-browser  chapter 13's page in headless chromium: real MNIST digits drawn on the canvas"
+	@echo "  make fuzz          libFuzzer on the IDX reader, model files and the lab's requests (FUZZ_SECONDS each)"
+	@echo "  make bench-load    wrk on the lab's /api/predict at 1 and 16 connections, with and without training"
+	@echo "  make clean         remove $(BUILD)/, build-san/ and build-fuzz/"
 	@echo "Chapter binaries: $(notdir $(CHAPTER_BINS))"
 
 # ---------------------------------------------------------------- compile rules
@@ -202,6 +206,80 @@ student:
 	@bash tests/make_student.sh $(BUILD)/student
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
+
+# ================================================================ chapter 13: the digit lab
+# Only build/bin/13-lab uses cpp-httplib (Debian's libcpp-httplib-dev, installed on demand, ships it
+# as a header plus libcpp-httplib.so); the library never includes it. The browser test drives chromium with the
+# npm package playwright-core (pinned in tests/browser/package-lock.json); the fuzzers are
+# clang's libFuzzer; the load bench is Debian's wrk.
+LAB_BIN      := $(BUILD)/bin/13-lab
+LAB_ARGS     ?=
+LAB_MODEL    := runs/mlp-default.hwm
+FUZZ_BUILD   := build-fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_CXX     ?= clang++
+FUZZ_FLAGS   := -std=c++20 -O1 -g -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_NAMES   := idx model_file predict_request train_request
+FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
+.PHONY: deps-lab deps-fuzz serve lab-model test-browser fuzz bench-load
+
+# The header must see the feature switches the Debian library was built with (its .pc file's).
+LAB_HTTP_FLAGS := -DCPPHTTPLIB_OPENSSL_SUPPORT -DCPPHTTPLIB_ZLIB_SUPPORT -DCPPHTTPLIB_BROTLI_SUPPORT
+$(BUILD)/obj/chapters/13-lab/main.o: CXXFLAGS += $(LAB_HTTP_FLAGS)
+$(BUILD)/obj/chapters/13-lab/main.o: | deps-lab
+$(LAB_BIN): LDFLAGS += -pthread -lcpp-httplib
+deps-lab:
+	$(call need,/usr/include/httplib.h,libcpp-httplib-dev)
+# libFuzzer ships apart from clang (libclang-rt-NN-dev): check for both.
+FUZZ_RT := $(firstword $(wildcard /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a) /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a)
+deps-fuzz:
+	$(call need,/usr/bin/clang++,clang libclang-rt-14-dev)
+	$(call need,$(FUZZ_RT),libclang-rt-14-dev)
+
+# A small default model (~10 s) for when runs/ holds none: 784-256-10, six epochs.
+lab-model: data $(BUILD)/bin/10-mlp
+	@if [ -z "$$(find runs -name '*.hwm' 2>/dev/null | head -n 1)" ]; then \
+	  echo "== no model under runs/: training a small default ($(LAB_MODEL))"; \
+	  $(BUILD)/bin/10-mlp --layers 784,256,10 --epochs 6 --quiet --out runs/mlp-default --save $(LAB_MODEL); fi
+
+serve: lab-model $(LAB_BIN)
+	$(LAB_BIN) $(LAB_ARGS)
+
+# The browser test's own model, so that it does not depend on what runs/ holds.
+LAB_TEST_MODEL := $(BUILD)/lab/mlp-test.hwm
+$(LAB_TEST_MODEL): | data $(BUILD)/bin/10-mlp
+	$(BUILD)/bin/10-mlp --layers 784,256,10 --epochs 6 --seed 1 --quiet --out $(BUILD)/lab --save $@
+
+test-browser: $(LAB_TEST_MODEL) $(LAB_BIN)
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	LAB_BIN=$(abspath $(LAB_BIN)) LAB_MODEL=$(abspath $(LAB_TEST_MODEL)) node --test tests/browser/lab.test.mjs
+
+$(FUZZ_BUILD)/fuzz_idx: tests/fuzz/fuzz_idx.cpp src/data/idx.cpp src/core/matrix.cpp src/core/random.cpp
+$(FUZZ_BUILD)/fuzz_model_file: tests/fuzz/fuzz_model_file.cpp src/nn/model_file.cpp src/core/matrix.cpp src/core/random.cpp
+$(FUZZ_BUILD)/fuzz_predict_request $(FUZZ_BUILD)/fuzz_train_request: src/app/lab_requests.cpp src/report/json_parse.cpp
+$(FUZZ_BUILD)/fuzz_predict_request: tests/fuzz/fuzz_predict_request.cpp
+$(FUZZ_BUILD)/fuzz_train_request: tests/fuzz/fuzz_train_request.cpp
+$(FUZZ_BINS): | deps-fuzz
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(filter %.cpp,$^) -o $@
+
+# Each harness for FUZZ_SECONDS from its seeds (tests/fuzz/seeds/NAME); new inputs it finds are
+# kept in $(FUZZ_BUILD)/corpus/NAME. A crash, leak or sanitizer report fails the target.
+fuzz: $(FUZZ_BINS)
+	@for name in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+	  dict=tests/fuzz/$$name.dict; [ -f $$dict ] && dictflag=-dict=$$dict || dictflag=; \
+	  echo "== fuzz $$name for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(FUZZ_BUILD)/ $$dictflag $(FUZZ_BUILD)/corpus/$$name tests/fuzz/seeds/$$name \
+	    2>$(FUZZ_BUILD)/$$name.log || { tail -n 30 $(FUZZ_BUILD)/$$name.log; exit 1; }; \
+	  grep -E '^Done [0-9]+ runs' $(FUZZ_BUILD)/$$name.log; \
+	done
+
+# wrk drives POST /api/predict at 1 and 16 connections, without and with a training job.
+bench-load: lab-model $(LAB_BIN)
+	bash bench/lab_load.sh $(LAB_BIN)
+# ================================================================ end of chapter 13
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -15,6 +15,8 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 git ls-files -z | while IFS= read -r -d '' f; do
     mkdir -p "$OUT/$(dirname "$f")"
+    # binary files (the fuzzers' seeds) are copied as they are: awk would append a newline
+    if ! grep -qI . "$f"; then cp "$f" "$OUT/$f"; continue; fi
     awk '
         /^[ \t]*\/\/ BEGIN SOLUTION/ { indent = $0; sub(/\/\/.*/, "", indent)
                                        print indent "// TODO(student): write this part. The chapter text explains it;"

@@ -269,7 +269,7 @@ hw::ModelFile sample_model() {
 TEST_CASE("model file: save then load gives back identical tensors") {
     TempDir dir;
     const hw::ModelFile m = sample_model();
-    hw::save_model(dir.file("m.hwm"), m);
+    hw::save_model(dir.file("m.hwm"), m, 1);  // version 1: the layout below (chapter 12 adds version 2)
     const hw::ModelFile back = hw::load_model(dir.file("m.hwm"));
     CHECK(back.kind == "sigmoid-mlp");
     CHECK(back.config == "layers=3,2");
@@ -285,7 +285,7 @@ TEST_CASE("model file: save then load gives back identical tensors") {
 
 TEST_CASE("model file: a flipped byte fails the checksum") {
     TempDir dir;
-    hw::save_model(dir.file("m.hwm"), sample_model());
+    hw::save_model(dir.file("m.hwm"), sample_model(), 1);
     Bytes b = read_bytes(dir.file("m.hwm"));
     b[8 + 15 + 14 + 4 + 4 + 1 + 16 + 5] ^= 0x01;  // inside W's floats
     write_bytes(dir.file("m.hwm"), b);
@@ -314,16 +314,16 @@ TEST_CASE("model file: wrong magic, wrong version, missing file") {
     write_bytes(dir.file("magic.hwm"), bad);
     CHECK(contains(model_error([&] { hw::load_model(dir.file("magic.hwm")); }), "bad magic"));
     bad = b;
-    bad[7] = '2';
+    bad[7] = '3';  // versions 1 and 2 exist
     write_bytes(dir.file("version.hwm"), bad);
     CHECK(contains(model_error([&] { hw::load_model(dir.file("version.hwm")); }),
-                   "unsupported format version '2'"));
+                   "unsupported format version '3'"));
     CHECK(contains(model_error([&] { hw::load_model(dir.file("absent.hwm")); }), "cannot open"));
 }
 
 TEST_CASE("model file: absurd tensor sizes are refused before allocating") {
     TempDir dir;
-    hw::save_model(dir.file("m.hwm"), sample_model());
+    hw::save_model(dir.file("m.hwm"), sample_model(), 1);
     Bytes b = read_bytes(dir.file("m.hwm"));
     const std::size_t rows_at = 8 + 15 + 14 + 4 + 4 + 1;
     const std::uint64_t huge = 1ull << 62;

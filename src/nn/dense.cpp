@@ -1,7 +1,6 @@
 // dense.cpp — the fully connected layer: forward and backward as three GEMMs.
 #include "handwritten/nn/dense.hpp"
 
-#include <cmath>
 #include <stdexcept>
 
 #include "handwritten/gemm/gemm.hpp"
@@ -9,40 +8,13 @@
 
 namespace hw {
 
-Init parse_init(const std::string& name) {
-    if (name == "he-normal") return Init::HeNormal;
-    if (name == "he-uniform") return Init::HeUniform;
-    if (name == "xavier-normal") return Init::XavierNormal;
-    if (name == "xavier-uniform") return Init::XavierUniform;
-    throw std::invalid_argument("unknown initialisation '" + name +
-                                "' (expected he-normal, he-uniform, xavier-normal, xavier-uniform)");
-}
-
-std::string init_name(Init init) {
-    switch (init) {
-        case Init::HeNormal: return "he-normal";
-        case Init::HeUniform: return "he-uniform";
-        case Init::XavierNormal: return "xavier-normal";
-        case Init::XavierUniform: return "xavier-uniform";
-    }
-    return "?";
-}
-
 Dense::Dense(int in, int out, int index)
     : in_(in), out_(out), index_(index), W_(in, out), b_(1, out), dW_(in, out), db_(1, out) {
     if (in <= 0 || out <= 0) throw std::invalid_argument("Dense: sizes must be positive");
 }
 
 void Dense::initialize(Init init, Rng& rng) {
-    const bool he = init == Init::HeNormal || init == Init::HeUniform;
-    const double var = he ? 2.0 / in_ : 2.0 / (in_ + out_);  // He: 2/in, Xavier: 2/(in+out)
-    if (init == Init::HeNormal || init == Init::XavierNormal) {
-        W_.fill_normal(rng, 0.0f, static_cast<float>(std::sqrt(var)));
-    } else {
-        // U(-a, a) has variance a²/3, so the same variance needs a = sqrt(3·var).
-        const float a = static_cast<float>(std::sqrt(3.0 * var));
-        W_.fill_uniform(rng, -a, a);
-    }
+    fill_initial_weights(W_, init, in_, out_, rng);
     b_.fill(0.0f);
 }
 

@@ -19,7 +19,7 @@ namespace hw {
 namespace {
 
 constexpr char kMagic[] = "HWMODEL";  // followed by the version digit
-constexpr char kVersion = '1';
+constexpr int kMaxRank = 8;  // far above any layer here; bounds a corrupt rank
 
 std::uint64_t fnv1a(const unsigned char* p, std::size_t n) {
     std::uint64_t h = 14695981039346656037ull;  // FNV offset basis
@@ -73,6 +73,7 @@ public:
         return s;
     }
     void get_floats(float* dst, std::size_t count) {
+        if (count == 0) return;  // a 0×n tensor has no buffer: memcpy must not see its null pointer
         std::memcpy(dst, bytes_.data() + pos_, count * sizeof(float));
         pos_ += count * sizeof(float);
     }
@@ -83,7 +84,47 @@ private:
     std::size_t end_, pos_ = 0;
 };
 
+std::string dims_text(const std::vector<std::uint64_t>& dims) {
+    std::string out;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        if (i) out += 'x';
+        out += std::to_string(dims[i]);
+    }
+    return out;
+}
+
+// The dims a tensor is written with: its own, or the matrix's rows×cols.
+std::vector<std::uint64_t> dims_of(const NamedTensor& t) {
+    if (!t.dims.empty()) return t.dims;
+    return {t.value.rows(), t.value.cols()};
+}
+
+// Reads one tensor's dims: version 1 has rows and cols, version 2 a rank and that many dims.
+std::vector<std::uint64_t> read_dims(Cursor& cur, const std::string& path, const std::string& name, char version) {
+    if (version == '1')
+        return {cur.get<std::uint64_t>("tensor '" + name + "' rows"), cur.get<std::uint64_t>("tensor '" + name + "' cols")};
+    const std::uint32_t rank = cur.get<std::uint32_t>("tensor '" + name + "' rank");
+    if (rank < 1 || rank > kMaxRank)
+        throw ModelFileError(path + ": corrupt: tensor '" + name + "' has rank " + std::to_string(rank) +
+                             " (expected 1 to " + std::to_string(kMaxRank) + ")");
+    std::vector<std::uint64_t> dims(rank);
+    for (std::uint64_t& d : dims) d = cur.get<std::uint64_t>("tensor '" + name + "' dims");
+    return dims;
+}
+
 }  // namespace
+
+const Matrix& ModelFile::get(const std::string& name, const std::vector<std::uint64_t>& dims) const {
+    for (const NamedTensor& t : tensors) {
+        if (t.name != name) continue;
+        const std::vector<std::uint64_t> have = dims_of(t);
+        if (have != dims)
+            throw ModelFileError("model tensor '" + name + "' is " + dims_text(have) + ", expected " +
+                                 dims_text(dims) + " (was the model trained with another configuration?)");
+        return t.value;
+    }
+    throw ModelFileError("model has no tensor named '" + name + "' (kind '" + kind + "')");
+}
 
 const Matrix& ModelFile::get(const std::string& name, std::size_t rows, std::size_t cols) const {
     for (const NamedTensor& t : tensors) {
@@ -99,16 +140,27 @@ const Matrix& ModelFile::get(const std::string& name, std::size_t rows, std::siz
     throw ModelFileError("model has no tensor named '" + name + "' (kind '" + kind + "')");
 }
 
-void save_model(const std::string& path, const ModelFile& model) {
+void save_model(const std::string& path, const ModelFile& model, int version) {
+    if (version != 1 && version != 2) throw ModelFileError(path + ": cannot write format version " + std::to_string(version));
     std::vector<unsigned char> out(kMagic, kMagic + 7);
-    out.push_back(kVersion);
+    out.push_back(static_cast<unsigned char>('0' + version));
     put_string(out, model.kind);
     put_string(out, model.config);
     put<std::uint32_t>(out, static_cast<std::uint32_t>(model.tensors.size()));
     for (const NamedTensor& t : model.tensors) {
         put_string(out, t.name);
-        put<std::uint64_t>(out, t.value.rows());
-        put<std::uint64_t>(out, t.value.cols());
+        const std::vector<std::uint64_t> dims = dims_of(t);
+        std::uint64_t elements = 1;
+        for (std::uint64_t d : dims) elements *= d;
+        if (elements != t.value.size() || dims.empty() || dims.size() > std::size_t(kMaxRank))
+            throw ModelFileError(path + ": tensor '" + t.name + "' has dims " + dims_text(dims) + " but " +
+                                 std::to_string(t.value.size()) + " values");
+        if (version == 1) {
+            if (dims.size() != 2) throw ModelFileError(path + ": format version 1 holds only 2-D tensors ('" + t.name + "')");
+        } else {
+            put<std::uint32_t>(out, static_cast<std::uint32_t>(dims.size()));
+        }
+        for (std::uint64_t d : dims) put<std::uint64_t>(out, d);
         const auto* p = reinterpret_cast<const unsigned char*>(t.value.data());
         out.insert(out.end(), p, p + t.value.size() * sizeof(float));
     }
@@ -138,11 +190,11 @@ ModelFile load_model(const std::string& path) {
 
     if (bytes.size() < 8 || std::memcmp(bytes.data(), kMagic, 7) != 0)
         throw ModelFileError(path + ": not a handwritten model file (bad magic; expected \"" +
-                             std::string(kMagic) + kVersion + "\")");
-    if (bytes[7] != kVersion)
-        throw ModelFileError(path + ": unsupported format version '" +
-                             std::string(1, static_cast<char>(bytes[7])) + "' (this build reads version " +
-                             kVersion + ")");
+                             std::string(kMagic) + char('0' + kModelFormatVersion) + "\")");
+    const char version = static_cast<char>(bytes[7]);
+    if (version != '1' && version != '2')
+        throw ModelFileError(path + ": unsupported format version '" + std::string(1, version) +
+                             "' (this build reads versions 1 and 2)");
     if (bytes.size() < 8 + 8)
         throw ModelFileError(path + ": truncated: " + std::to_string(bytes.size()) +
                              " bytes, too short for any model");
@@ -164,15 +216,17 @@ ModelFile load_model(const std::string& path) {
     for (std::uint32_t i = 0; i < count; ++i) {
         NamedTensor t;
         t.name = cur.get_string("tensor " + std::to_string(i) + " name");
-        const std::uint64_t rows = cur.get<std::uint64_t>("tensor '" + t.name + "' rows");
-        const std::uint64_t cols = cur.get<std::uint64_t>("tensor '" + t.name + "' cols");
-        std::uint64_t elements = 0, data_bytes = 0;
-        if (__builtin_mul_overflow(rows, cols, &elements) ||
+        t.dims = read_dims(cur, path, t.name, version);
+        // Matrix view: dims[0] rows × the product of the rest (a rank-1 tensor is one row).
+        std::uint64_t rows = t.dims.size() == 1 ? 1 : t.dims[0], cols = 1, elements = 0, data_bytes = 0;
+        bool overflow = false;
+        for (std::size_t d = t.dims.size() == 1 ? 0 : 1; d < t.dims.size(); ++d)
+            overflow = overflow || __builtin_mul_overflow(cols, t.dims[d], &cols);
+        if (overflow || __builtin_mul_overflow(rows, cols, &elements) ||
             __builtin_mul_overflow(elements, sizeof(float), &data_bytes))
-            throw ModelFileError(path + ": corrupt: tensor '" + t.name + "' claims " +
-                                 std::to_string(rows) + "x" + std::to_string(cols) + " floats");
-        cur.need(data_bytes, "tensor '" + t.name + "' (" + std::to_string(rows) + "x" +
-                                 std::to_string(cols) + ")");
+            throw ModelFileError(path + ": corrupt: tensor '" + t.name + "' claims " + dims_text(t.dims) +
+                                 " floats");
+        cur.need(data_bytes, "tensor '" + t.name + "' (" + dims_text(t.dims) + ")");
         t.value = Matrix(rows, cols);
         cur.get_floats(t.value.data(), elements);
         model.tensors.push_back(std::move(t));

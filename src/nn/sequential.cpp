@@ -9,6 +9,7 @@
 #include "handwritten/core/number_list.hpp"
 #include "handwritten/nn/dropout_layer.hpp"
 #include "handwritten/nn/model_file.hpp"
+#include "handwritten/nn/net_spec.hpp"
 #include "handwritten/nn/relu.hpp"
 #include "handwritten/nn/sigmoid.hpp"
 #include "handwritten/nn/softmax_cross_entropy.hpp"
@@ -107,6 +108,8 @@ MlpSpec MlpSpec::from_config(const std::string& config) {
 
 Sequential::Sequential(const MlpSpec& spec, Rng& rng) : spec_(spec) {
     spec.validate();
+    kind_ = "mlp";
+    config_ = spec.to_config();
     input_shape_ = Shape{spec.sizes.front()};
     const std::size_t n_dense = spec.sizes.size() - 1;
     // Every Dense layer is initialised first, so the weights are the same with or without
@@ -229,36 +232,54 @@ std::vector<int> Sequential::predict(const Matrix& X, std::size_t batch) {
 
 // ---------------------------------------------------------------- model files
 
+void Sequential::describe_as(std::string kind, std::string config) {
+    kind_ = std::move(kind);
+    config_ = std::move(config);
+}
+
+namespace {
+// The dims a parameter is stored with: its own, or its matrix's rows×cols.
+std::vector<std::uint64_t> stored_dims(const Param& p) {
+    if (p.dims.empty()) return {p.value->rows(), p.value->cols()};
+    return std::vector<std::uint64_t>(p.dims.dims.begin(), p.dims.dims.end());
+}
+
+// The layers a model file's kind and config describe, freshly initialised (the weights are
+// overwritten by the caller). std::invalid_argument for a bad config.
+Sequential network_from_header(const std::string& path, const std::string& kind, const std::string& config) {
+    Rng unused(0);
+    if (kind == "mlp") return Sequential(MlpSpec::from_config(config), unused);
+    if (kind == "cnn") return network_from_config(config, Init::HeUniform, unused);
+    throw ModelFileError(path + ": holds a '" + kind + "' model, not an 'mlp' or a 'cnn' (wrong chapter?)");
+}
+}  // namespace
+
 void Sequential::save(const std::string& path) const {
-    if (spec_.sizes.empty())
-        throw ModelFileError(path + ": only networks built from a layer list can be saved");
+    if (kind_.empty())
+        throw ModelFileError(path + ": only networks built from a layer list or a net spec can be saved");
     ModelFile file;
-    file.kind = "mlp";
-    file.config = spec_.to_config();
+    file.kind = kind_;
+    file.config = config_;
     for (const auto& layer : layers_)
-        for (const Param& p : layer->params()) file.tensors.push_back({p.name, p.value->clone()});
+        for (const Param& p : layer->params()) file.tensors.emplace_back(p.name, p.value->clone(), stored_dims(p));
     save_model(path, file);
 }
 
 Sequential Sequential::load(const std::string& path) {
     const ModelFile file = load_model(path);
-    if (file.kind != "mlp")
-        throw ModelFileError(path + ": holds a '" + file.kind + "' model, not an 'mlp' (wrong chapter?)");
-    MlpSpec spec;
+    Sequential net;
     try {
-        spec = MlpSpec::from_config(file.config);
+        net = network_from_header(path, file.kind, file.config);
     } catch (const std::invalid_argument& e) {
         throw ModelFileError(path + ": bad config: " + e.what());
     }
-    Rng unused(0);  // the weights are overwritten below
-    Sequential net(spec, unused);
     const std::vector<Param> params = net.params();
     if (file.tensors.size() != params.size())
-        throw ModelFileError(path + ": " + std::to_string(file.tensors.size()) + " tensors, but layers=" +
-                             layer_list(spec.sizes) + " needs " + std::to_string(params.size()));
+        throw ModelFileError(path + ": " + std::to_string(file.tensors.size()) + " tensors, but the network '" +
+                             file.config + "' needs " + std::to_string(params.size()));
     for (const Param& p : params) {
         try {
-            const Matrix& t = file.get(p.name, p.value->rows(), p.value->cols());
+            const Matrix& t = file.get(p.name, stored_dims(p));
             std::memcpy(p.value->data(), t.data(), t.size() * sizeof(float));
         } catch (const ModelFileError& e) {
             throw ModelFileError(path + ": " + e.what());

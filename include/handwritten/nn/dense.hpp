@@ -17,18 +17,11 @@
 
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/gemm/gemm_stats.hpp"
+#include "handwritten/nn/init.hpp"
 #include "handwritten/nn/layer.hpp"
 #include "handwritten/core/random.hpp"
 
 namespace hw {
-
-// Weight initialisations. He (Kaiming) keeps the variance of ReLU activations constant from
-// layer to layer: Var(w) = 2/in. Xavier (Glorot) balances forward and backward variance:
-// Var(w) = 2/(in+out); Keras' default Dense initialiser is Xavier-uniform. Biases start at 0.
-enum class Init { HeNormal, HeUniform, XavierNormal, XavierUniform };
-// "he-normal", "he-uniform", "xavier-normal", "xavier-uniform" (std::invalid_argument otherwise).
-Init parse_init(const std::string& name);
-std::string init_name(Init init);
 
 class Dense : public Layer {
 public:

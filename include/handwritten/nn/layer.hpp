@@ -34,9 +34,9 @@ namespace hw {
 
 // The shape of ONE sample as it enters or leaves a layer. A batch is still a Matrix with one
 // sample per row: the sample is flattened into the columns in row-major order of `dims`. A
-// Dense layer's 256 features are {256}; an image for a convolution would be {channels, height,
-// width}, its column c·H·W + y·W + x holding channel c at pixel (y, x). So a Flatten layer
-// changes only the shape, never the data.
+// Dense layer's 256 features are {256}; an image for a convolution is {height, width, channels}
+// (channel-last, see image_shape.hpp), its column (y·W + x)·C + c holding channel c at pixel
+// (y, x). So a Flatten layer changes only the shape, never the data.
 struct Shape {
     std::vector<int> dims;  // empty: not known yet
 
@@ -69,6 +69,9 @@ struct Param {
     Matrix* value = nullptr;
     Matrix* grad = nullptr;  // same shape as *value, written by the layer's backward
     bool is_weight = true;   // false for biases (weight decay and max-norm leave biases alone)
+    // The tensor's own dims, as model files record them (a convolution's kernels are
+    // C_out×KH×KW×C_in, multiplied as the C_out×K matrix *value). Empty: rows×cols of *value.
+    Shape dims = {};
 };
 
 class Layer {

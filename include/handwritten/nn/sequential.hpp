@@ -16,8 +16,10 @@
 // network of other layers (convolutions, pooling) is built with add() the same way.
 //
 // Model files (hw::save_model) have kind "mlp" and the config "layers=784,256,10
-// activation=relu"; tensors are named after the parameters ("dense0.W", "dense0.b", ...).
-// load() rebuilds the network from the config and checks every tensor's shape.
+// activation=relu", or (chapter 12, built by hw::build_network) kind "cnn" and the config
+// "net=conv5x5x6p2,relu,... input=28x28x1"; tensors are named after the parameters
+// ("dense0.W", "conv0.b", ...). load() rebuilds the network from the config and checks every
+// tensor's dims.
 #pragma once
 #include <functional>
 #include <memory>
@@ -95,8 +97,13 @@ public:
     // The most probable class of every row of X.
     std::vector<int> predict(const Matrix& X, std::size_t batch = 1000);
 
-    // Model file of kind "mlp" (only networks built from an MlpSpec can be saved).
+    // Model file of the kind and config set at construction (an MlpSpec) or by describe_as
+    // (hw::build_network); a hand-built network without them cannot be saved.
     void save(const std::string& path) const;
+    // What save() records so that load() can rebuild the layers: kind ("cnn") and config text.
+    void describe_as(std::string kind, std::string config);
+    const std::string& kind() const { return kind_; }
+    const std::string& config() const { return config_; }
     // Throws hw::ModelFileError naming the file and the problem (wrong kind, bad config,
     // missing tensor, wrong shape, extra tensors; plus everything load_model checks).
     static Sequential load(const std::string& path);
@@ -119,6 +126,7 @@ public:
 
 private:
     MlpSpec spec_;
+    std::string kind_, config_;    // the model file's header (empty: cannot be saved)
     std::vector<std::unique_ptr<Layer>> layers_;
     Shape input_shape_;            // one sample entering layer 0
     std::vector<Shape> shapes_;    // shapes_[i]: one sample leaving layer i

@@ -1,0 +1,84 @@
+// conv2d.hpp — the 2-D convolution layer, as im2col followed by one GEMM (Caffe's method).
+//
+// Shapes (B = batch size, one NHWC image per row, see image_shape.hpp; K = KH·KW·C_in):
+//     X: B × (H·W·C_in)    W: C_out × K    b: 1 × C_out    →    Y: B × (Ho·Wo·C_out)
+//
+//     Y[n, oy, ox, o] = b[o] + Σ_{ky,kx,c} W[o, (ky·KW + kx)·C_in + c] · X[n, oy·S−P+ky, ox·S−P+kx, c]
+//
+// (a cross-correlation, as in every deep-learning library; the kernel is not flipped).
+// With cols = im2col(X) of shape (B·Ho·Wo) × K (im2col.hpp), the whole layer is
+//
+//     forward:   Y   = cols · Wᵀ            (B·Ho·Wo)×K · K×C_out  → (B·Ho·Wo)×C_out = Y in NHWC
+//     backward:  dW  = dYᵀ · cols           C_out×(B·Ho·Wo) · (B·Ho·Wo)×K → C_out×K
+//                db  = Σ_rows dY            1×C_out
+//                dX  = col2im(dY · W)       (B·Ho·Wo)×C_out · C_out×K → cols' shape → B×(H·W·C_in)
+//
+// The batch goes through in chunks of whole images, sized so one chunk's cols stay near
+// kColsBudget floats (a few MB: in cache, not 80 MB for a batch of 128 through a 5×5×32 layer);
+// dW is accumulated over the chunks in order (GEMM with β = 1), so the result does not depend on
+// the thread count. cols is not kept from forward to backward: backward runs im2col again,
+// which costs one more copy but keeps memory at one chunk.
+#pragma once
+#include <string>
+
+#include "handwritten/core/random.hpp"
+#include "handwritten/gemm/gemm.hpp"
+#include "handwritten/gemm/gemm_stats.hpp"
+#include "handwritten/nn/im2col.hpp"
+#include "handwritten/nn/init.hpp"
+#include "handwritten/nn/layer.hpp"
+
+namespace hw {
+
+// Time spent outside the GEMMs of a convolution, for the epoch's breakdown.
+struct ConvCopyTimes {
+    double im2col_seconds = 0, col2im_seconds = 0;
+};
+
+class Conv2D : public Layer {
+public:
+    // Floats of cols per chunk the layer aims for (at least one image per chunk).
+    static constexpr std::size_t kColsBudget = std::size_t(1) << 20;
+
+    // `index` numbers the layer: parameters are "conv<index>.W" and "conv<index>.b".
+    explicit Conv2D(const ConvGeometry& geometry, int index = 0);
+
+    // W from the chosen distribution with fan_in = K, fan_out = KH·KW·C_out; b = 0.
+    void initialize(Init init, Rng& rng);
+
+    void forward(const Matrix& X, Matrix& Y, bool training) override;
+    void backward(const Matrix& dY, Matrix& dX) override;
+    std::vector<Param> params() override;
+    std::string name() const override;
+    std::optional<Shape> fixed_input_shape() const override { return g_.input.to_shape(); }
+    Shape output_shape(const Shape& input) const override;  // {Ho, Wo, C_out}
+    std::size_t parameter_count() const override { return W_.size() + b_.size(); }
+    GemmStats gemm_stats() const override { return gemm_; }
+    void reset_gemm_stats() override { gemm_ = {}; copies_ = {}; }
+
+    const ConvGeometry& geometry() const { return g_; }
+    Matrix& weights() { return W_; }  // C_out × K, row o = kernel o in (ky, kx, c) order
+    Matrix& bias() { return b_; }     // 1 × C_out
+    const Matrix& weights() const { return W_; }
+    const Matrix& weight_grad() const { return dW_; }
+    const Matrix& bias_grad() const { return db_; }
+    int images_per_chunk(int batch) const;
+
+    const ConvCopyTimes& copy_times() const { return copies_; }  // since reset_gemm_stats()
+
+private:
+    // C (m×n, ldc) = op(A)·op(B) + beta·C on raw rows, timed and counted into gemm_.
+    void gemm(Op op_a, Op op_b, int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+              float beta, float* C, int ldc);
+    void check_input(const Matrix& X) const;
+
+    ConvGeometry g_;
+    int index_;
+    Matrix W_, b_, dW_, db_;
+    Matrix cols_, dcols_;            // one chunk: (images·Ho·Wo) × K
+    const Matrix* input_ = nullptr;  // X of the last forward (backward runs im2col on it again)
+    GemmStats gemm_;
+    ConvCopyTimes copies_;
+};
+
+}  // namespace hw

@@ -1,0 +1,50 @@
+// max_pool2d.hpp — max pooling over non-overlapping size×size windows, channel by channel.
+//
+// Shapes (NHWC rows, image_shape.hpp):  X: B × (H·W·C)  →  Y: B × (Ho·Wo·C),  Ho = ⌊H/size⌋,
+// Wo = ⌊W/size⌋ (a last row or column that does not fill a window is dropped, as PyTorch does).
+//
+//     forward:   Y[n, oy, ox, c] = max over the window's size² inputs of channel c
+//     backward:  the whole of dY[n, oy, ox, c] goes to the one input that was the maximum;
+//                every other input of the window gets 0
+//
+// The forward keeps, for every output, the index of its maximum (the argmax) inside the sample's
+// row, so backward is one scatter. Ties: the FIRST maximum in the window's row-major scan
+// (top-left first, then along the row) wins and takes the whole gradient — the same rule as
+// PyTorch's CPU max-pool (a later value must be strictly greater to replace the current one).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "handwritten/nn/image_shape.hpp"
+#include "handwritten/nn/layer.hpp"
+
+namespace hw {
+
+class MaxPool2D : public Layer {
+public:
+    // std::invalid_argument when size < 1 or the window does not fit the input.
+    MaxPool2D(const ImageShape& input, int size);
+
+    void forward(const Matrix& X, Matrix& Y, bool training) override;
+    void backward(const Matrix& dY, Matrix& dX) override;
+    std::string name() const override;
+    std::optional<Shape> fixed_input_shape() const override { return in_.to_shape(); }
+    Shape output_shape(const Shape& input) const override;  // {Ho, Wo, C}
+
+    ImageShape input_image() const { return in_; }
+    ImageShape output_image() const { return out_; }
+    int size() const { return size_; }
+    // argmax()[n·(Ho·Wo·C) + j]: position of output j's maximum in sample n's input row.
+    const std::vector<std::int32_t>& argmax() const { return argmax_; }
+    double seconds() const { return seconds_; }  // forward + backward time, for the breakdown
+    void reset_stats() { seconds_ = 0; }
+
+private:
+    ImageShape in_, out_;
+    int size_;
+    std::vector<std::int32_t> argmax_;
+    std::size_t rows_ = 0;  // batch size of the last forward
+    double seconds_ = 0;
+};
+
+}  // namespace hw

@@ -1,0 +1,119 @@
+// conv2d.cpp — convolution forward and backward: im2col, three GEMMs, col2im, chunk by chunk.
+#include "handwritten/nn/conv2d.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "handwritten/core/timer.hpp"
+
+namespace hw {
+
+Conv2D::Conv2D(const ConvGeometry& geometry, int index)
+    : g_(geometry), index_(index),
+      W_(geometry.out_channels, std::max(1, geometry.patch_size())), b_(1, geometry.out_channels),
+      dW_(W_.rows(), W_.cols()), db_(1, geometry.out_channels) {
+    g_.validate();
+}
+
+void Conv2D::initialize(Init init, Rng& rng) {
+    const int receptive = g_.kernel_h * g_.kernel_w;
+    fill_initial_weights(W_, init, g_.patch_size(), receptive * g_.out_channels, rng);
+    b_.fill(0.0f);
+}
+
+int Conv2D::images_per_chunk(int batch) const {
+    const std::size_t per_image = std::size_t(g_.positions()) * g_.patch_size();
+    const std::size_t fit = std::max<std::size_t>(1, kColsBudget / per_image);
+    return static_cast<int>(std::min<std::size_t>(fit, std::size_t(std::max(batch, 1))));
+}
+
+void Conv2D::gemm(Op op_a, Op op_b, int m, int n, int k, const float* A, int lda, const float* B, int ldb,
+                  float beta, float* C, int ldc) {
+    Stopwatch clock;
+    sgemm(op_a, op_b, m, n, k, 1.0f, A, lda, B, ldb, beta, C, ldc);
+    gemm_.seconds += clock.seconds();
+    gemm_.flops += 2.0 * m * n * k;
+}
+
+void Conv2D::check_input(const Matrix& X) const {
+    if (X.cols() != g_.input.size())
+        throw std::invalid_argument(name() + ": input has " + std::to_string(X.cols()) + " values per sample, expected " +
+                                    std::to_string(g_.input.size()) + " (" + g_.input.to_string() + ")");
+}
+
+void Conv2D::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
+    check_input(X);
+    const int B = static_cast<int>(X.rows()), P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
+    ensure_shape(Y, B, std::size_t(P) * O);
+    input_ = &X;
+    const int chunk = images_per_chunk(B);
+    ensure_shape(cols_, std::size_t(chunk) * P, K);
+    for (int n0 = 0; n0 < B; n0 += chunk) {
+        const int count = std::min(chunk, B - n0), rows = count * P;
+        // BEGIN SOLUTION
+        Stopwatch copy;
+        im2col(g_, X.row(n0), count, cols_.data());
+        copies_.im2col_seconds += copy.seconds();
+        // cols: rows×K · Wᵀ: K×O → Y rows of these images, seen as rows×O (NHWC)
+        float* y = Y.row(n0);
+        gemm(Op::N, Op::T, rows, O, K, cols_.data(), K, W_.data(), K, 0.0f, y, O);
+        const float* b = b_.data();
+        for (int r = 0; r < rows; ++r)
+            for (int o = 0; o < O; ++o) y[std::size_t(r) * O + o] += b[o];
+        // END SOLUTION
+    }
+}
+
+void Conv2D::backward(const Matrix& dY, Matrix& dX) {
+    const int P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
+    if (!input_ || dY.rows() != input_->rows() || dY.cols() != std::size_t(P) * O)
+        throw std::logic_error(name() + ": backward without a matching forward");
+    const Matrix& X = *input_;
+    const int B = static_cast<int>(dY.rows());
+    const int chunk = images_per_chunk(B);
+    ensure_shape(cols_, std::size_t(chunk) * P, K);
+    if (input_grad_needed_) {
+        ensure_shape(dcols_, std::size_t(chunk) * P, K);
+        ensure_shape(dX, B, g_.input.size());
+    }
+    float* db = db_.data();
+    std::fill(db, db + O, 0.0f);
+    for (int n0 = 0; n0 < B; n0 += chunk) {
+        const int count = std::min(chunk, B - n0), rows = count * P;
+        const float* g = dY.row(n0);  // rows×O
+        // BEGIN SOLUTION
+        Stopwatch copy;
+        im2col(g_, X.row(n0), count, cols_.data());
+        copies_.im2col_seconds += copy.seconds();
+        // dW (+)= dYᵀ · cols:  (rows×O)ᵀ · rows×K → O×K; the first chunk overwrites
+        gemm(Op::T, Op::N, O, K, rows, g, O, cols_.data(), K, n0 == 0 ? 0.0f : 1.0f, dW_.data(), K);
+        // db += column sums of dY, row by row in a fixed order
+        for (int r = 0; r < rows; ++r)
+            for (int o = 0; o < O; ++o) db[o] += g[std::size_t(r) * O + o];
+        if (!input_grad_needed_) continue;
+        // dcols = dY · W:  rows×O · O×K → rows×K, then added back onto the pixels
+        gemm(Op::N, Op::N, rows, K, O, g, O, W_.data(), K, 0.0f, dcols_.data(), K);
+        copy.restart();
+        col2im(g_, dcols_.data(), count, dX.row(n0));
+        copies_.col2im_seconds += copy.seconds();
+        // END SOLUTION
+    }
+}
+
+Shape Conv2D::output_shape(const Shape& input) const {
+    if (input.size() != g_.input.size())
+        throw std::invalid_argument(name() + ": takes " + g_.input.to_string() + " samples, gets " + input.to_string());
+    return g_.output().to_shape();
+}
+
+std::vector<Param> Conv2D::params() {
+    const std::string prefix = "conv" + std::to_string(index_);
+    const Shape kernels{g_.out_channels, g_.kernel_h, g_.kernel_w, g_.input.channels};
+    return {{prefix + ".W", &W_, &dW_, true, kernels}, {prefix + ".b", &b_, &db_, false, Shape{g_.out_channels}}};
+}
+
+std::string Conv2D::name() const {
+    return "conv" + std::to_string(index_) + " " + g_.to_string();
+}
+
+}  // namespace hw

@@ -1,0 +1,679 @@
+// test_12_cnn.cpp — convolutional layers: im2col/col2im, Conv2D, MaxPool2D, Flatten.
+//
+// References:
+//   • the forward pass of Conv2D against a direct convolution in double precision (seven nested
+//     loops, no im2col, no GEMM), over odd sizes, strides 1 and 2, paddings 0–2, C_in ∈ {1, 3},
+//     C_out ∈ {1, 5}, batches of 1 and 3. Bound: |y − ref| ≤ 1e-5·Σ|w·x| + 1e-6, i.e. float
+//     rounding of a dot product of at most K = 75 terms (≈ K·2⁻²⁴ relative to Σ|terms|);
+//   • dW, db and dX against central differences of a weighted sum Σ R⊙Y. The layer is linear in
+//     each entry, so the difference is exact up to float rounding; with h = 0.1 the relative
+//     error |a − n| / max(|a| + |n|, 1e-3) stays below 1e-3 (CS231n's scale: ~1e-7 is
+//     expected in double, 1e-4…1e-3 in float; a wrong index or transpose gives O(1));
+//   • col2im(im2col(1)) against the number of windows covering each pixel, counted directly;
+//   • max-pooling on hand-made inputs whose maxima, ties and gradients are written out.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "handwritten/core/random.hpp"
+#include "handwritten/gemm/gemm.hpp"
+#include "handwritten/nn/conv2d.hpp"
+#include "handwritten/nn/flatten.hpp"
+#include "handwritten/nn/im2col.hpp"
+#include "handwritten/nn/max_pool2d.hpp"
+#include "handwritten/nn/model_file.hpp"
+#include "handwritten/nn/net_spec.hpp"
+#include "handwritten/nn/relu.hpp"
+#include "handwritten/nn/sequential.hpp"
+#include "handwritten/nn/softmax_cross_entropy.hpp"
+#include "handwritten/train/trainer.hpp"
+
+using hw::Matrix;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "hw-test12-XXXXXX").string();
+        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+        path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+using Bytes = std::vector<unsigned char>;
+Bytes read_bytes(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(f), {});
+}
+void write_bytes(const std::string& path, const Bytes& b) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+std::string model_error(const std::string& path) {
+    try {
+        hw::load_model(path);
+    } catch (const hw::ModelFileError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+Matrix random_matrix(std::size_t rows, std::size_t cols, hw::Rng& rng, float lo = -1, float hi = 1) {
+    Matrix m(rows, cols);
+    m.fill_uniform(rng, lo, hi);
+    return m;
+}
+
+double weighted_sum(const Matrix& R, const Matrix& Y) {
+    double s = 0;
+    for (std::size_t i = 0; i < Y.size(); ++i) s += double(R.data()[i]) * double(Y.data()[i]);
+    return s;
+}
+
+double max_gradient_error(Matrix& theta, const Matrix& analytic, const std::function<double()>& loss, float h,
+                          double floor = 1e-3) {
+    double worst = 0;
+    for (std::size_t i = 0; i < theta.size(); ++i) {
+        float& t = theta.data()[i];
+        const float saved = t;
+        t = saved + h;
+        const double up = loss();
+        t = saved - h;
+        const double down = loss();
+        t = saved;
+        const double numeric = (up - down) / (2.0 * double(h));
+        const double a = analytic.data()[i];
+        worst = std::max(worst, std::fabs(a - numeric) / std::max(std::fabs(a) + std::fabs(numeric), floor));
+    }
+    return worst;
+}
+
+// The direct convolution, in double: output (n, oy, ox, o) and the sum of |terms| (for the bound).
+struct DirectConv {
+    std::vector<double> y, magnitude;
+};
+DirectConv direct_conv(const hw::ConvGeometry& g, const Matrix& X, const Matrix& W, const Matrix& b) {
+    const int H = g.input.height, Wd = g.input.width, C = g.input.channels;
+    const int Ho = g.out_h(), Wo = g.out_w(), O = g.out_channels;
+    DirectConv out;
+    out.y.assign(X.rows() * std::size_t(Ho * Wo * O), 0.0);
+    out.magnitude = out.y;
+    for (std::size_t n = 0; n < X.rows(); ++n)
+        for (int oy = 0; oy < Ho; ++oy)
+            for (int ox = 0; ox < Wo; ++ox)
+                for (int o = 0; o < O; ++o) {
+                    double s = b(0, o), m = std::fabs(b(0, o));
+                    for (int ky = 0; ky < g.kernel_h; ++ky)
+                        for (int kx = 0; kx < g.kernel_w; ++kx)
+                            for (int c = 0; c < C; ++c) {
+                                const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= Wd) continue;
+                                const double t = double(W(o, (ky * g.kernel_w + kx) * C + c)) *
+                                                 double(X(n, (iy * Wd + ix) * C + c));
+                                s += t;
+                                m += std::fabs(t);
+                            }
+                    const std::size_t i = ((n * Ho + oy) * Wo + ox) * O + o;
+                    out.y[i] = s;
+                    out.magnitude[i] = m;
+                }
+    return out;
+}
+
+// Worst |y − ref| / (1e-5·Σ|terms| + 1e-6): ≤ 1 passes.
+double worst_scaled_error(const Matrix& Y, const DirectConv& ref) {
+    double worst = 0;
+    for (std::size_t i = 0; i < Y.size(); ++i)
+        worst = std::max(worst, std::fabs(double(Y.data()[i]) - ref.y[i]) / (1e-5 * ref.magnitude[i] + 1e-6));
+    return worst;
+}
+
+// Synthetic 8×8 one-channel images of 3 classes: a bright horizontal bar (class 0), vertical bar
+// (1) or diagonal (2) at a random place, plus noise — learnable only from local structure.
+hw::LabeledSet bars(std::size_t n, std::uint64_t seed) {
+    hw::Rng rng(seed);
+    hw::LabeledSet set;
+    set.images = Matrix(n, 64);
+    set.labels.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+        const int c = static_cast<int>(rng.below(3)), at = 1 + static_cast<int>(rng.below(6));
+        set.labels[r] = static_cast<std::uint8_t>(c);
+        for (int i = 0; i < 64; ++i) set.images(r, i) = 0.1f * rng.uniform();
+        for (int t = 1; t < 7; ++t) {
+            const int y = c == 0 ? at : t, x = c == 1 ? at : t;
+            set.images(r, y * 8 + x) += 1.0f;
+        }
+    }
+    return set;
+}
+
+hw::ConvGeometry geometry(int h, int w, int c, int k, int stride, int pad, int out) {
+    hw::ConvGeometry g;
+    g.input = {h, w, c};
+    g.kernel_h = g.kernel_w = k;
+    g.stride = stride;
+    g.pad = pad;
+    g.out_channels = out;
+    return g;
+}
+
+}  // namespace
+
+TEST_SUITE("12-cnn") {
+
+// ---------------------------------------------------------------- im2col / col2im
+
+TEST_CASE("im2col copies each window in (ky, kx, c) order, zeros in the padding") {
+    // A 3×3 image with 2 channels, values 100·c + 10·y + x; a 2×2 kernel, stride 1, pad 1: 4×4 windows.
+    const hw::ConvGeometry g = geometry(3, 3, 2, 2, 1, 1, 1);
+    Matrix X(1, 18);
+    for (int y = 0; y < 3; ++y)
+        for (int x = 0; x < 3; ++x)
+            for (int c = 0; c < 2; ++c) X(0, (y * 3 + x) * 2 + c) = float(100 * c + 10 * y + x);
+    REQUIRE(g.out_h() == 4);
+    REQUIRE(g.out_w() == 4);
+    Matrix cols(16, 8, -1.0f);
+    hw::im2col(g, X.data(), 1, cols.data());
+    // Window (0, 0) covers input rows −1, 0 and columns −1, 0: only (0, 0) is inside.
+    const std::vector<float> w00 = {0, 0, 0, 0, 0, 0, 0, 100};
+    // Window (1, 2) covers rows 0, 1 and columns 1, 2: all inside.
+    const std::vector<float> w12 = {1, 101, 2, 102, 11, 111, 12, 112};
+    // Window (3, 3) covers rows 2, 3 and columns 2, 3: only (2, 2).
+    const std::vector<float> w33 = {22, 122, 0, 0, 0, 0, 0, 0};
+    for (int k = 0; k < 8; ++k) {
+        CHECK(cols(0, k) == w00[k]);
+        CHECK(cols(1 * 4 + 2, k) == w12[k]);
+        CHECK(cols(3 * 4 + 3, k) == w33[k]);
+    }
+}
+
+TEST_CASE("col2im(im2col(ones)) counts the windows covering each pixel") {
+    for (int stride : {1, 2})
+        for (int pad : {0, 1, 2})
+            for (int k : {3, 5}) {
+                const hw::ConvGeometry g = geometry(7, 9, 3, k, stride, pad, 1);
+                CAPTURE(g.to_string());
+                const int count = 2;
+                Matrix ones(count, g.input.size(), 1.0f), back(count, g.input.size(), -7.0f);
+                Matrix cols(std::size_t(count) * g.positions(), g.patch_size());
+                hw::im2col(g, ones.data(), count, cols.data());
+                hw::col2im(g, cols.data(), count, back.data());
+                int mismatches = 0;
+                for (int n = 0; n < count; ++n)
+                    for (int y = 0; y < 7; ++y)
+                        for (int x = 0; x < 9; ++x) {
+                            int windows = 0;  // output pixels whose window contains (y, x)
+                            for (int oy = 0; oy < g.out_h(); ++oy)
+                                for (int ox = 0; ox < g.out_w(); ++ox) {
+                                    const int dy = y - (oy * stride - pad), dx = x - (ox * stride - pad);
+                                    windows += dy >= 0 && dy < k && dx >= 0 && dx < k;
+                                }
+                            for (int c = 0; c < 3; ++c) mismatches += back(n, (y * 9 + x) * 3 + c) != float(windows);
+                        }
+                CHECK(mismatches == 0);
+            }
+}
+
+TEST_CASE("Convolution geometry: output sizes and rejected shapes") {
+    CHECK(geometry(28, 28, 1, 5, 1, 2, 32).output() == hw::ImageShape{28, 28, 32});
+    CHECK(geometry(14, 14, 6, 5, 1, 0, 16).output() == hw::ImageShape{10, 10, 16});
+    CHECK(geometry(7, 7, 1, 3, 2, 0, 1).output() == hw::ImageShape{3, 3, 1});
+    CHECK(geometry(8, 8, 1, 3, 2, 1, 1).output() == hw::ImageShape{4, 4, 1});
+    CHECK_THROWS_AS(geometry(4, 4, 1, 5, 1, 0, 1).validate(), std::invalid_argument);  // kernel too big
+    CHECK_NOTHROW(geometry(4, 4, 1, 5, 1, 1, 1).validate());                           // 6 ≥ 5 with padding
+    CHECK_THROWS_AS(geometry(8, 8, 1, 3, 0, 0, 1).validate(), std::invalid_argument);  // stride 0
+    CHECK_THROWS_AS(geometry(8, 8, 1, 3, 1, 3, 1).validate(), std::invalid_argument);  // pad = kernel
+    CHECK_THROWS_AS(geometry(8, 8, 0, 3, 1, 0, 1).validate(), std::invalid_argument);  // no channels
+    CHECK_THROWS_AS(hw::Conv2D(geometry(8, 8, 1, 3, 1, 0, 0)), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- Conv2D
+
+TEST_CASE("Conv2D forward equals a direct double-precision convolution") {
+    hw::Rng rng(1);
+    int cases = 0;
+    for (int stride : {1, 2})
+        for (int pad : {0, 1, 2})
+            for (int c_in : {1, 3})
+                for (int c_out : {1, 5})
+                    for (int batch : {1, 3}) {
+                        const hw::ConvGeometry g = geometry(7, 9, c_in, pad == 2 ? 5 : 3, stride, pad, c_out);
+                        CAPTURE(g.to_string());
+                        CAPTURE(batch);
+                        hw::Conv2D conv(g);
+                        conv.initialize(hw::Init::HeUniform, rng);
+                        conv.bias().fill_uniform(rng, -0.5f, 0.5f);
+                        const Matrix X = random_matrix(batch, g.input.size(), rng);
+                        Matrix Y;
+                        conv.forward(X, Y, false);
+                        CHECK(Y.rows() == std::size_t(batch));
+                        CHECK(Y.cols() == g.output().size());
+                        CHECK(worst_scaled_error(Y, direct_conv(g, X, conv.weights(), conv.bias())) <= 1.0);
+                        ++cases;
+                    }
+    CHECK(cases == 48);
+}
+
+TEST_CASE("Conv2D forward over several chunks (and threads) equals the direct convolution") {
+    // 28×28×3 with a 5×5 kernel: 784·75 floats of cols per image, so a batch of 40 takes
+    // three chunks of the 1 Mi-float budget.
+    const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 8);
+    hw::Conv2D conv(g);
+    REQUIRE(conv.images_per_chunk(40) < 40 / 2);
+    hw::Rng rng(2);
+    conv.initialize(hw::Init::HeNormal, rng);
+    const Matrix X = random_matrix(40, g.input.size(), rng);
+    const DirectConv ref = direct_conv(g, X, conv.weights(), conv.bias());
+    for (int threads : {1, 2}) {
+        CAPTURE(threads);
+        hw::set_gemm_threads(threads);
+        Matrix Y;
+        conv.forward(X, Y, false);
+        CHECK(worst_scaled_error(Y, ref) <= 1.0);
+    }
+    hw::set_gemm_threads(0);
+}
+
+TEST_CASE("Conv2D backward matches central differences (dW, db, dX)") {
+    hw::Rng rng(3);
+    for (int stride : {1, 2})
+        for (int pad : {0, 2}) {
+            const hw::ConvGeometry g = geometry(6, 5, 2, 3, stride, pad, 3);
+            CAPTURE(g.to_string());
+            hw::Conv2D conv(g);
+            conv.initialize(hw::Init::HeUniform, rng);
+            conv.bias().fill_uniform(rng, -0.5f, 0.5f);
+            Matrix X = random_matrix(2, g.input.size(), rng), Y, dX;
+            const Matrix R = random_matrix(2, g.output().size(), rng);
+            auto loss = [&] {
+                conv.forward(X, Y, true);
+                return weighted_sum(R, Y);
+            };
+            loss();
+            conv.backward(R, dX);
+            const Matrix dW = conv.weight_grad().clone(), db = conv.bias_grad().clone(), dXa = dX.clone();
+            REQUIRE(dXa.rows() == 2);
+            REQUIRE(dXa.cols() == g.input.size());
+            CHECK(max_gradient_error(conv.weights(), dW, loss, 1e-1f) < 1e-3);
+            CHECK(max_gradient_error(conv.bias(), db, loss, 1e-1f) < 1e-3);
+            CHECK(max_gradient_error(X, dXa, loss, 1e-1f) < 1e-3);
+        }
+}
+
+TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula") {
+    // dW[o, k] = Σ over every window row r of dY[r, o]·cols[r, k]; checked in double against a
+    // batch of 40 that the layer splits into chunks.
+    const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 4);
+    hw::Conv2D conv(g);
+    hw::Rng rng(4);
+    conv.initialize(hw::Init::HeNormal, rng);
+    const Matrix X = random_matrix(40, g.input.size(), rng);
+    Matrix Y, dX;
+    conv.forward(X, Y, true);
+    const Matrix R = random_matrix(40, g.output().size(), rng);
+    conv.set_input_grad_needed(false);
+    conv.backward(R, dX);
+    CHECK(dX.empty());  // input gradients switched off: dX untouched
+    Matrix cols(std::size_t(40) * g.positions(), g.patch_size());
+    hw::im2col(g, X.data(), 40, cols.data());
+    const std::size_t rows = cols.rows();
+    double worst = 0;
+    for (int o = 0; o < 4; ++o)
+        for (int k = 0; k < g.patch_size(); ++k) {
+            double s = 0, m = 0;
+            for (std::size_t r = 0; r < rows; ++r) {
+                const double t = double(R.data()[r * 4 + o]) * double(cols(r, k));
+                s += t;
+                m += std::fabs(t);
+            }
+            worst = std::max(worst, std::fabs(conv.weight_grad()(o, k) - s) / (1e-5 * m + 1e-6));
+        }
+    CHECK(worst <= 1.0);
+}
+
+// ---------------------------------------------------------------- MaxPool2D and Flatten
+
+TEST_CASE("MaxPool2D forward and backward on a hand-made 4×4 input, ties included") {
+    // One channel. Windows: top-left {1,5,3,2} → 5; top-right {2,2,2,2} → a four-way tie;
+    // bottom-left {−1,−3,−2,−4} → −1; bottom-right {0,7,7,6} → a tie between (2,3) and (3,2).
+    const Matrix X = Matrix::from_rows({{1, 5, 2, 2, 3, 2, 2, 2, -1, -3, 0, 7, -2, -4, 7, 6}});
+    hw::MaxPool2D pool({4, 4, 1}, 2);
+    CHECK(pool.output_image() == hw::ImageShape{2, 2, 1});
+    CHECK(pool.output_shape(hw::Shape{4, 4, 1}) == hw::Shape{2, 2, 1});
+    Matrix Y, dX;
+    pool.forward(X, Y, true);
+    REQUIRE(Y.cols() == 4);
+    CHECK(Y(0, 0) == 5);
+    CHECK(Y(0, 1) == 2);
+    CHECK(Y(0, 2) == -1);
+    CHECK(Y(0, 3) == 7);
+    // The first maximum in row-major window order wins: (0,2) for the four 2s, (2,3) for the 7s.
+    CHECK(pool.argmax() == std::vector<std::int32_t>{1, 2, 8, 11});
+    const Matrix dY = Matrix::from_rows({{10, 20, 30, 40}});
+    pool.backward(dY, dX);
+    const std::vector<float> expected = {0, 10, 20, 0, 0, 0, 0, 0, 30, 0, 0, 40, 0, 0, 0, 0};
+    for (int i = 0; i < 16; ++i) {
+        CAPTURE(i);
+        CHECK(dX(0, i) == expected[i]);
+    }
+}
+
+TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and handles batches") {
+    // 3×3×2, pool 2: one window (rows 0–1, cols 0–1) per channel; row 2 and column 2 are dropped.
+    Matrix X(2, 18);
+    for (int n = 0; n < 2; ++n)
+        for (int p = 0; p < 9; ++p) {
+            X(n, p * 2 + 0) = float(p + 10 * n);      // channel 0: max of pixels {0,1,3,4} is pixel 4
+            X(n, p * 2 + 1) = float(-p - 10 * n);     // channel 1: max is pixel 0
+        }
+    hw::MaxPool2D pool({3, 3, 2}, 2);
+    CHECK(pool.output_image() == hw::ImageShape{1, 1, 2});
+    Matrix Y, dX;
+    pool.forward(X, Y, true);
+    CHECK(Y(0, 0) == 4);
+    CHECK(Y(0, 1) == 0);
+    CHECK(Y(1, 0) == 14);
+    CHECK(Y(1, 1) == -10);
+    pool.backward(Matrix::from_rows({{1, 2}, {3, 4}}), dX);
+    for (int n = 0; n < 2; ++n)
+        for (int i = 0; i < 18; ++i) {
+            const float want = i == 4 * 2 ? float(1 + 2 * n) : i == 1 ? float(2 + 2 * n) : 0.0f;
+            CAPTURE(n);
+            CAPTURE(i);
+            CHECK(dX(n, i) == want);
+        }
+    CHECK_THROWS_AS(hw::MaxPool2D({1, 4, 1}, 2), std::invalid_argument);
+    CHECK_THROWS_AS(hw::MaxPool2D({4, 4, 1}, 0), std::invalid_argument);
+    CHECK_THROWS_AS(pool.forward(Matrix(1, 17), Y, true), std::invalid_argument);
+}
+
+TEST_CASE("Flatten passes values through unchanged and reports the flat shape") {
+    hw::Flatten flat({7, 7, 64});
+    CHECK(flat.output_shape(hw::Shape{7, 7, 64}) == hw::Shape{3136});
+    CHECK_THROWS_AS(flat.output_shape(hw::Shape{7, 7, 63}), std::invalid_argument);
+    hw::Rng rng(5);
+    const Matrix X = random_matrix(3, 3136, rng);
+    Matrix Y, dX;
+    flat.forward(X, Y, true);
+    CHECK(std::memcmp(X.data(), Y.data(), X.size() * sizeof(float)) == 0);
+    flat.backward(Y, dX);
+    CHECK(std::memcmp(X.data(), dX.data(), X.size() * sizeof(float)) == 0);
+    CHECK_THROWS_AS(flat.forward(Matrix(3, 3135), Y, true), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- network specs
+
+TEST_CASE("Net specs: presets, canonical text, dropout placement, bad items") {
+    const hw::NetSpec lenet = hw::NetSpec::parse("lenet5");
+    CHECK(lenet.to_string() == "conv5x5x6p2,relu,pool2,conv5x5x16,relu,pool2,fc120,relu,fc84,relu,fc10");
+    CHECK(hw::NetSpec::parse(lenet.to_string()) == lenet);
+    const hw::NetSpec cnn = hw::NetSpec::parse("cnn");
+    CHECK(cnn.to_string() == "conv5x5x32p2,relu,pool2,conv5x5x64p2,relu,pool2,fc256,relu,fc10");
+    const hw::NetSpec odd = hw::NetSpec::parse("conv3x5x4s2p1,sigmoid,flatten,dropout0.25,fc3");
+    REQUIRE(odd.layers.size() == 5);
+    CHECK(odd.layers[0].kernel_h == 3);
+    CHECK(odd.layers[0].kernel_w == 5);
+    CHECK(odd.layers[0].units == 4);
+    CHECK(odd.layers[0].stride == 2);
+    CHECK(odd.layers[0].pad == 1);
+    CHECK(odd.to_string() == "conv3x5x4s2p1,sigmoid,flatten,dropout0.25,fc3");
+    // Dropout after the activation of each hidden fc, never after a conv's or before the logits.
+    CHECK(cnn.with_dropout(0.5f).to_string() ==
+          "conv5x5x32p2,relu,pool2,conv5x5x64p2,relu,pool2,fc256,relu,dropout0.5,fc10");
+    CHECK(lenet.with_dropout(0.25f).to_string() ==
+          "conv5x5x6p2,relu,pool2,conv5x5x16,relu,pool2,fc120,relu,dropout0.25,fc84,relu,dropout0.25,fc10");
+    CHECK(cnn.with_dropout(0) == cnn);
+    for (const char* bad : {"", "fc10,", "conv5x5,fc10", "conv5x5x0,fc10", "pool0,fc10", "fc10,relu",
+                            "dropout1,fc10", "conv5x5x32q2,fc10", "lenet", "fc-1"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(hw::NetSpec::parse(bad), std::invalid_argument);
+    }
+}
+
+// ---------------------------------------------------------------- networks
+
+TEST_CASE("The presets have the yardstick's layers and parameter counts; shapes flow through") {
+    hw::Rng rng(7);
+    hw::Sequential lenet = hw::build_network(hw::NetSpec::parse("lenet5"), hw::Shape{28, 28, 1}, hw::Init::HeUniform, rng);
+    CHECK(lenet.parameter_count() == 61706);  // 156 + 2416 + 48120 + 10164 + 850
+    CHECK(lenet.input_size() == 784);
+    CHECK(lenet.output_size() == 10);
+    CHECK(lenet.kind() == "cnn");
+    CHECK(lenet.config() == "net=conv5x5x6p2,relu,pool2,conv5x5x16,relu,pool2,fc120,relu,fc84,relu,fc10 input=28x28x1");
+    CHECK(lenet.size() == 12);  // 11 items + the Flatten in front of fc120
+    CHECK(lenet.summary().find("flatten 5x5x16 → 400") != std::string::npos);
+    hw::Sequential cnn = hw::build_network(hw::NetSpec::parse("cnn"), hw::Shape{28, 28, 1}, hw::Init::HeUniform, rng);
+    CHECK(cnn.parameter_count() == 857738);  // 832 + 51264 + 803072 + 2570
+    CHECK(cnn.summary().find("conv1 5x5 s1 p2, 14x14x32 → 14x14x64") != std::string::npos);
+    // Shapes that do not fit are refused while building, naming the layer.
+    CHECK_THROWS_AS(hw::build_network(hw::NetSpec::parse("conv5x5x4,pool2,conv5x5x4,fc3"), hw::Shape{8, 8, 1},
+                                      hw::Init::HeUniform, rng),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(hw::build_network(hw::NetSpec::parse("pool3,fc3"), hw::Shape{2, 2, 1}, hw::Init::HeUniform, rng),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(hw::build_network(hw::NetSpec::parse("fc3,conv3x3x1,fc2"), hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng),
+                    std::invalid_argument);  // a 3-vector is no image for a 3×3 kernel
+}
+
+TEST_CASE("Whole-network gradient check: conv, relu, pool, conv, flatten, dense with cross-entropy") {
+    // Loss = mean cross-entropy of 2 images; every parameter against central differences.
+    // The network is piecewise linear (ReLU, max), so h must stay small enough not to cross a
+    // kink or swap an argmax: h = 1e-2 with a float forward gives relative errors ~1e-4…1e-3;
+    // the bound 2e-2 still sits far below a wrong gradient's O(1) and allows the odd entry whose
+    // difference straddles a kink.
+    hw::Rng rng(8);
+    hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x3p1,relu,pool2,conv3x3x4s2p1,sigmoid,fc3"),
+                                           hw::Shape{6, 6, 2}, hw::Init::HeNormal, rng);
+    for (hw::Param& p : net.params())
+        if (!p.is_weight) p.value->fill_uniform(rng, -0.2f, 0.2f);
+    const Matrix X = random_matrix(2, 72, rng);
+    const std::vector<std::uint8_t> y = {1, 2};
+    hw::SoftmaxCrossEntropy ce;
+    auto loss = [&] { return ce.forward(net.forward(X, true), y); };
+    loss();
+    Matrix dlogits;
+    ce.backward(dlogits);
+    net.backward(dlogits);
+    int checked = 0;
+    for (hw::Param& p : net.params()) {
+        CAPTURE(p.name);
+        const Matrix analytic = p.grad->clone();
+        CHECK(max_gradient_error(*p.value, analytic, loss, 1e-2f) < 2e-2);
+        ++checked;
+    }
+    CHECK(checked == 6);
+}
+
+TEST_CASE("A small CNN learns bars it can only tell apart by local structure") {
+    const hw::LabeledSet data = bars(600, 9);
+    hw::Rng rng(10);
+    hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x4p1,relu,pool2,fc3"), hw::Shape{8, 8, 1},
+                                           hw::Init::HeUniform, rng);
+    hw::TrainOptions o;
+    o.epochs = 15;
+    o.batch = 32;
+    o.lr = 3e-3f;
+    o.val_fraction = 0.25;
+    o.progress = false;
+    const hw::History h = hw::train(net, data, o);
+    CHECK(h.epochs.back().val_accuracy > 0.97);
+    CHECK(h.epochs.back().gemm_flops > 0);  // the convolution's GEMMs are counted
+}
+
+TEST_CASE("One seeded training step of a CNN is bit-identical at 1 and 2 threads") {
+    const hw::LabeledSet data = bars(256, 11);
+    auto run = [&](int threads) {
+        hw::Rng rng(12);
+        // Wide enough for sgemm and the copy loops to split their work over two threads.
+        hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x32p1,relu,pool2,conv3x3x64p1,relu,fc3"),
+                                               hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng);
+        hw::TrainOptions o;
+        o.epochs = 1;
+        o.batch = 256;  // one step
+        o.val_fraction = 0;
+        o.threads = threads;
+        o.progress = false;
+        hw::train(net, data, o);
+        std::vector<float> out;
+        for (const hw::Param& p : net.params()) out.insert(out.end(), p.value->data(), p.value->data() + p.value->size());
+        return out;
+    };
+    const std::vector<float> one = run(1), two = run(2);
+    REQUIRE(one.size() == two.size());
+    CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+    hw::set_gemm_threads(0);
+}
+
+TEST_CASE("CNN save → load gives identical predictions; the kernels are stored 4-D") {
+    TempDir dir;
+    hw::Rng rng(13);
+    hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x4p1,relu,pool2,dropout0.25,fc5,relu,fc3"),
+                                           hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng);
+    for (hw::Param& p : net.params()) p.value->fill_uniform(rng, -1, 1);
+    const Matrix X = bars(37, 14).images.clone();
+    const Matrix before = net.predict_proba(X, 10);
+    net.save(dir.file("cnn.hwm"));
+    hw::Sequential loaded = hw::Sequential::load(dir.file("cnn.hwm"));
+    CHECK(loaded.config() == net.config());
+    const Matrix after = loaded.predict_proba(X, 7);
+    REQUIRE(after.size() == before.size());
+    CHECK(std::memcmp(before.data(), after.data(), before.size() * sizeof(float)) == 0);
+    const hw::ModelFile raw = hw::load_model(dir.file("cnn.hwm"));
+    CHECK(raw.kind == "cnn");
+    CHECK(raw.get("conv0.W", {4, 3, 3, 1}).size() == 36);
+    CHECK(raw.get("dense0.W", {64, 5}).size() == 320);
+}
+
+TEST_CASE("A corrupted or mismatched CNN model file is rejected with a clear message") {
+    TempDir dir;
+    hw::Rng rng(15);
+    const hw::NetSpec spec = hw::NetSpec::parse("conv3x3x4p1,relu,pool2,fc3");
+    hw::Sequential net = hw::build_network(spec, hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng);
+    net.save(dir.file("good.hwm"));
+    auto error_of = [](const std::string& path) {
+        try {
+            hw::Sequential::load(path);
+        } catch (const hw::ModelFileError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    auto write = [&](const std::string& name, const std::string& kind, const std::string& config) {
+        hw::ModelFile f = hw::load_model(dir.file("good.hwm"));
+        f.kind = kind;
+        f.config = config;
+        hw::save_model(dir.file(name), f);
+        return dir.file(name);
+    };
+    Bytes flipped = read_bytes(dir.file("good.hwm"));
+    flipped[flipped.size() / 2] ^= 0x10;
+    write_bytes(dir.file("flipped.hwm"), flipped);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {dir.file("flipped.hwm"), "checksum"},
+        {write("kind.hwm", "rnn", net.config()), "'rnn' model"},
+        {write("net.hwm", "cnn", "net=conv3x3x4p1,relu,pool2,fc3"), "bad config"},         // no input=
+        {write("item.hwm", "cnn", "net=conv3x3x4q1,fc3 input=8x8x1"), "unknown layer"},
+        {write("kernel.hwm", "cnn", "net=conv5x5x4p2,relu,pool2,fc3 input=8x8x1"), "'conv0.W' is 4x3x3x1, expected 4x5x5x1"},
+        {write("input.hwm", "cnn", "net=conv3x3x4p1,relu,pool2,fc3 input=10x10x1"), "dense0.W"},
+        {write("extra.hwm", "cnn", "net=conv3x3x4p1,relu,pool2,fc5,fc3 input=8x8x1"), "tensors"},
+    };
+    for (const auto& [path, fragment] : cases) {
+        const std::string msg = error_of(path);
+        CAPTURE(msg);
+        CHECK(msg.find(fragment) != std::string::npos);
+        CHECK(msg.find(path) != std::string::npos);
+    }
+    hw::Sequential hand_built(hw::Shape{4});
+    hand_built.add(std::make_unique<hw::Relu>());
+    CHECK_THROWS_AS(hand_built.save(dir.file("hand.hwm")), hw::ModelFileError);
+}
+
+// ---------------------------------------------------------------- model file version 2
+
+TEST_CASE("Model file version 2 keeps a 4-D kernel's dims; version 1 files still load") {
+    TempDir dir;
+    hw::Rng rng(6);
+    hw::ModelFile m;
+    m.kind = "cnn";
+    m.config = "net=conv3x3x2 input=5x5x1";
+    m.tensors.emplace_back("conv0.W", random_matrix(2, 9, rng), std::vector<std::uint64_t>{2, 3, 3, 1});
+    m.tensors.emplace_back("conv0.b", random_matrix(1, 2, rng), std::vector<std::uint64_t>{2});
+    hw::save_model(dir.file("v2.hwm"), m);
+    const Bytes bytes = read_bytes(dir.file("v2.hwm"));
+    CHECK(bytes[7] == '2');
+    // 8 magic + (4+3) + (4+25) + 4 count + W: (4+7) + 4 rank + 4·8 dims + 18·4 + b: (4+7) + 4 + 8 + 2·4 + 8.
+    CHECK(bytes.size() == 8 + 7 + 29 + 4 + 11 + 4 + 32 + 72 + 11 + 4 + 8 + 8 + 8);
+    const hw::ModelFile back = hw::load_model(dir.file("v2.hwm"));
+    REQUIRE(back.tensors.size() == 2);
+    CHECK(back.tensors[0].dims == std::vector<std::uint64_t>{2, 3, 3, 1});
+    const Matrix& W = back.get("conv0.W", {2, 3, 3, 1});
+    CHECK(W.rows() == 2);
+    CHECK(W.cols() == 9);
+    CHECK(std::memcmp(W.data(), m.tensors[0].value.data(), 18 * sizeof(float)) == 0);
+    CHECK(back.get("conv0.b", {2}).cols() == 2);
+    try {
+        back.get("conv0.W", {2, 1, 3, 3});
+        FAIL("a kernel of other dims was accepted");
+    } catch (const hw::ModelFileError& e) {
+        CHECK(std::string(e.what()).find("'conv0.W' is 2x3x3x1, expected 2x1x3x3") != std::string::npos);
+    }
+    // A version-1 file (chapters 09–11) loads, its tensors seen as {rows, cols}.
+    hw::ModelFile old;
+    old.kind = "mlp";
+    old.config = "layers=3,2 activation=relu";
+    old.tensors.emplace_back("dense0.W", random_matrix(3, 2, rng));
+    hw::save_model(dir.file("v1.hwm"), old, 1);
+    CHECK(read_bytes(dir.file("v1.hwm"))[7] == '1');
+    const hw::ModelFile old_back = hw::load_model(dir.file("v1.hwm"));
+    CHECK(old_back.get("dense0.W", 3, 2).size() == 6);
+    CHECK(old_back.get("dense0.W", {3, 2}).size() == 6);
+    CHECK_THROWS_AS(hw::save_model(dir.file("no.hwm"), m, 1), hw::ModelFileError);  // 4-D needs version 2
+}
+
+TEST_CASE("Model file version 2: a corrupt rank or dimension is refused before allocating") {
+    TempDir dir;
+    hw::ModelFile m;
+    m.kind = "cnn";
+    m.config = "net=conv3x3x1";
+    m.tensors.emplace_back("t", Matrix(2, 3, 1.0f), std::vector<std::uint64_t>{2, 3});
+    hw::save_model(dir.file("m.hwm"), m);
+    const Bytes good = read_bytes(dir.file("m.hwm"));
+    const std::size_t rank_at = 8 + (4 + 3) + (4 + 13) + 4 + (4 + 1);
+    for (std::uint32_t rank : {0u, 9u}) {
+        Bytes b = good;
+        std::memcpy(&b[rank_at], &rank, 4);
+        write_bytes(dir.file("rank.hwm"), b);
+        const std::string msg = model_error(dir.file("rank.hwm"));
+        CAPTURE(msg);
+        std::string expected = "'t' has rank ";
+        expected += std::to_string(rank);
+        CHECK(msg.find(expected) != std::string::npos);
+    }
+    Bytes b = good;
+    const std::uint64_t huge = 1ull << 40;
+    std::memcpy(&b[rank_at + 4], &huge, 8);
+    std::memcpy(&b[rank_at + 12], &huge, 8);  // 2^80 floats: overflows
+    write_bytes(dir.file("huge.hwm"), b);
+    const std::string msg = model_error(dir.file("huge.hwm"));
+    CAPTURE(msg);
+    CHECK(msg.find("corrupt") != std::string::npos);
+    CHECK(msg.find("'t'") != std::string::npos);
+}
+
+}  // TEST_SUITE
