@@ -54,7 +54,7 @@ double SoftmaxCrossEntropy::forward(const Matrix& logits, std::span<const std::u
                                         " but only " + std::to_string(C) + " classes");
         const float* z = logits.row(r);
         const double lse = softmax_row(z, probs_.row(r), C);
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 10 softmax cross-entropy: the loss
         loss_sum_ += lse - double(z[y]);  // −log p_y, without ever forming log(p_y)
         // END SOLUTION
         correct_ += argmax(z, C) == y;
@@ -70,7 +70,7 @@ void SoftmaxCrossEntropy::backward(Matrix& dLogits) const {
     for (std::size_t r = 0; r < B; ++r) {
         const float* p = probs_.row(r);
         float* d = dLogits.row(r);
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 10 softmax cross-entropy: the gradient
         for (std::size_t j = 0; j < C; ++j) d[j] = p[j] * inv_b;
         d[labels_[r]] -= inv_b;  // − onehot / B
         // END SOLUTION
