@@ -231,6 +231,8 @@ def results_json(outcomes: List[engine.Outcome], build: engine.Build, notes: Lis
 def cmd_student(args) -> None:
     chapters = rg.parse_chapters(args.chapters)
     info = write_student(args.tree, args.out, chapters)
+    if args.reuse_build:
+        reuse_build(args.tree, args.out)
     regions = info["regions"]
     print(f"student version ({'chapters ' + ' '.join(chapters) if chapters else 'every chapter'}) written to {args.out}/: "
           f"{len(regions)} regions in {len(info['handin'])} files.")
@@ -480,6 +482,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     p = common(sub.add_parser("student", help="write a student tree"))
     p.add_argument("--out", default=os.path.join("build", "student"))
+    p.add_argument("--reuse-build", action="store_true", help="copy this tree's objects along (faster first build)")
     p = common(sub.add_parser("grade", help="build and grade a tree or a submission"))
     p.add_argument("--submission", help="a folder with the student's files")
     p.add_argument("--prepared", help="a grading tree made by `prepare` (else one is made)")

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# selftest.sh BUILD — the course kit's own checks (make kit-selftest; CI runs it):
+#   1. the solution tree grades 100% (every item, hidden ones included);
+#   2. the fully stripped tree builds, as a student tree too, and scores 0 on every item;
+#   3. every solution region is caught by a rubric item of its chapter (check-kit);
+#   4. one CHAPTERS subset: its handed-out tree scores 0 on its items, the solution's hand-in
+#      files graded as a submission score 100%, and a partly solved submission scores between.
+# Trees under BUILD/kit reuse the solution's objects, so each builds only what it changes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD="${1:-build}"
+KIT="$BUILD/kit"
+SUBSET="${KIT_SUBSET:-05}"
+G="python3 tests/grader/grade.py"
+mkdir -p "$KIT"
+start=$SECONDS
+
+echo "== kit 1/4: the solution tree grades 100%"
+$G grade --quiet --expect full --retime 0 --summary "$KIT/solution.summary"
+
+echo "== kit 2/4: the fully stripped tree builds and scores 0 on every item"
+$G prepare --out "$KIT/stripped" >/dev/null
+$G grade --tree "$KIT/stripped" --quiet --expect zero --retime 0
+$G student --out "$KIT/student" --reuse-build >/dev/null
+make -s -C "$KIT/student" grade-bins >/dev/null
+echo "   the student tree (no hidden tests) builds"
+
+echo "== kit 3/4: every region is covered (check-kit)"
+$G check-kit --work "$KIT/check" | tail -n 3
+
+echo "== kit 4/4: CHAPTERS=$SUBSET"
+$G prepare --chapters "$SUBSET" --out "$KIT/base-$SUBSET" >/dev/null
+$G grade --tree "$KIT/base-$SUBSET" --quiet --expect zero --retime 0
+rm -rf "$KIT/solution-$SUBSET" "$KIT/partial-$SUBSET"
+$G handin --chapters "$SUBSET" --out "$KIT/solution-$SUBSET.zip" >/dev/null
+python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$KIT/solution-$SUBSET.zip" "$KIT/solution-$SUBSET"
+$G grade --prepared "$KIT/base-$SUBSET" --submission "$KIT/solution-$SUBSET" --work "$KIT" --quiet --expect full
+# Partly solved: the first hand-in file solved, the others as handed out.
+first=$(python3 -c "import zipfile,sys; print(sorted(zipfile.ZipFile(sys.argv[1]).namelist())[0])" "$KIT/solution-$SUBSET.zip")
+mkdir -p "$KIT/partial-$SUBSET/$(dirname "$first")"
+cp "$KIT/solution-$SUBSET/$first" "$KIT/partial-$SUBSET/$first"
+$G grade --prepared "$KIT/base-$SUBSET" --submission "$KIT/partial-$SUBSET" --work "$KIT" --quiet
+echo "kit self-checks passed in $((SECONDS - start)) s"
