@@ -19,12 +19,15 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "handwritten/nn/dense.hpp"
+#include "handwritten/nn/dropout_layer.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/report/json.hpp"
+#include "handwritten/app/flag_table.hpp"
 #include "handwritten/app/mlp_run.hpp"
 #include "handwritten/nn/model_file.hpp"
 #include "handwritten/train/optimizer.hpp"
@@ -431,6 +434,71 @@ TEST_CASE("Sequential: layer lists, summary, bad specs") {
 
 // ---------------------------------------------------------------- optimizers
 
+TEST_CASE("Sequential asks its layers for shapes, parameter counts and GEMM work") {
+    // A hand-built network: the shapes are checked as layers are added, not at the first forward.
+    hw::Sequential net(hw::Shape{12});
+    net.add(std::make_unique<hw::Dropout>(0.25f, 3));
+    net.add(std::make_unique<hw::Dense>(12, 7, 0));
+    net.add(std::make_unique<hw::Relu>());
+    net.add(std::make_unique<hw::Dense>(7, 4, 1));
+    CHECK(net.input_shape() == hw::Shape{12});
+    CHECK(net.output_shape() == hw::Shape{4});
+    CHECK(net.input_size() == 12);
+    CHECK(net.output_size() == 4);
+    CHECK_THROWS_AS(net.add(std::make_unique<hw::Dense>(5, 3, 2)), std::invalid_argument);  // 4 values arrive
+    CHECK(net.size() == 4);  // the rejected layer was not added
+    // Every layer's parameter_count() is the size of its params(), asked of a const layer.
+    std::size_t from_params = 0;
+    for (std::size_t i = 0; i < net.size(); ++i) {
+        std::size_t n = 0;
+        for (const hw::Param& p : net.layer(i).params()) n += p.value->size();
+        CHECK(static_cast<const hw::Layer&>(net.layer(i)).parameter_count() == n);
+        from_params += n;
+    }
+    CHECK(net.parameter_count() == from_params);
+    CHECK(net.parameter_count() == 12 * 7 + 7 + 7 * 4 + 4);
+    // GEMM work comes only from the Dense layers: forward is one GEMM each, 2·B·in·out flops.
+    Matrix X(5, 12, 0.5f);
+    net.forward(X, /*training=*/false);
+    CHECK(net.layer(0).gemm_stats().flops == 0);
+    CHECK(net.layer(2).gemm_stats().flops == 0);
+    CHECK(net.gemm_stats().flops == doctest::Approx(2.0 * 5 * (12 * 7 + 7 * 4)));
+    net.reset_gemm_stats();
+    CHECK(net.gemm_stats().flops == 0);
+    // Without an input shape the first layer must fix one.
+    hw::Sequential from_dense;
+    from_dense.add(std::make_unique<hw::Dense>(9, 2, 0));
+    CHECK(from_dense.input_shape() == hw::Shape{9});
+    hw::Sequential from_relu;
+    CHECK_THROWS_AS(from_relu.add(std::make_unique<hw::Relu>()), std::logic_error);
+    CHECK(hw::Shape{1, 28, 28}.size() == 784);
+    CHECK(hw::Shape{1, 28, 28}.to_string() == "1×28×28");
+    CHECK(hw::Shape{}.size() == 0);
+}
+
+TEST_CASE("The chunked evaluation forward gives the logits of one whole forward, any chunk size") {
+    hw::Rng rng(4);
+    hw::MlpSpec spec;
+    spec.sizes = {6, 5, 3};
+    hw::Sequential net(spec, rng);
+    Matrix X(11, 6);
+    X.fill_uniform(rng, -1.0f, 1.0f);
+    Matrix whole = net.forward(X, /*training=*/false).clone();
+    for (std::size_t chunk : {std::size_t(1), std::size_t(4), std::size_t(11), std::size_t(50)}) {
+        const Matrix part = net.logits(X, 2, 9, chunk);  // rows 2..8
+        REQUIRE(part.rows() == 7);
+        for (std::size_t r = 0; r < 7; ++r)
+            for (std::size_t c = 0; c < 3; ++c) CHECK(part(r, c) == doctest::Approx(whole(r + 2, c)).epsilon(1e-6));
+    }
+    std::vector<std::size_t> firsts;
+    net.forward_batches(X, 0, 11, 4, [&](std::size_t first, const Matrix& z) {
+        firsts.push_back(first);
+        CHECK(z.rows() == std::min<std::size_t>(4, 11 - first));
+    });
+    CHECK(firsts == std::vector<std::size_t>{0, 4, 8});
+    CHECK_THROWS_AS(net.forward_batches(X, 0, 11, 0, [](std::size_t, const Matrix&) {}), std::invalid_argument);
+}
+
 TEST_CASE("SGD with momentum and Nesterov: two steps by hand") {
     Matrix w = Matrix::from_rows({{1.0f, -2.0f}}), g(1, 2);
     std::vector<hw::Param> ps = {{"w", &w, &g, true}};
@@ -721,9 +789,11 @@ hw::MlpRunSettings parse_run_flags(std::vector<std::string> args, const hw::MlpR
                                    std::string* usage = nullptr, float sgd_lr = 0.05f) {
     hw::MlpRunSettings s;
     hw::Cli cli("test", "shared MLP run flags");
-    hw::add_optimizer_flags(cli, s, help);
-    hw::add_loop_flags(cli, s, help);
-    hw::add_data_and_output_flags(cli, s, help);
+    hw::FlagTable flags;
+    hw::add_optimizer_flags(flags, s, help);
+    hw::add_loop_flags(flags, s, help);
+    hw::add_data_and_output_flags(flags, s, help);
+    flags.add_to(cli);
     args.insert(args.begin(), "test");
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
@@ -787,6 +857,80 @@ TEST_CASE("The shared MLP run flags: chapter 10's defaults, each flag in its own
     CHECK(usage.find("--optimizer") < usage.find("--batch"));
     CHECK(usage.find("--threads") < usage.find("--data"));
     CHECK(usage.find("--load") < usage.find("--quiet"));
+}
+
+TEST_CASE("A flag table: one row gives the flag, the sweep key, the range check and the JSON field") {
+    int batch = 128;
+    float lr = 1e-3f;
+    double val = 0.2;
+    std::string schedule = "constant", layers = "784,256,10", dropout = "0", out = "runs";
+    bool augment = false;
+    hw::FlagTable flags;
+    flags.number("batch", batch, "mini-batch size", hw::Range::at_least(1))
+        .number("lr", lr, "learning rate", hw::Range::positive())
+        .number("val", val, "validation share", hw::Range::fraction()).json_key("val_fraction")
+        .choice("schedule", schedule, {"constant", "cosine"}, "schedule")
+        .int_list("layers", layers, "sizes", hw::Range::between(1, 100000), 2)
+        .float_list("dropout", dropout, "rates", hw::Range::fraction())
+        .toggle("augment", augment, "warps")
+        .text("out", out, "folder").not_in_metrics().not_sweepable();
+
+    // The command line and the sweep share the parser.
+    hw::Cli cli("test", "flag table");
+    flags.add_to(cli);
+    std::vector<std::string> args = {"test", "--batch", "64", "--lr=0.01", "--augment", "--layers", "784,32,10"};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    cli.parse(static_cast<int>(argv.size()), argv.data());
+    CHECK(batch == 64);
+    CHECK(lr == doctest::Approx(0.01));
+    CHECK(augment);
+    CHECK(layers == "784,32,10");
+    CHECK(flags.range_error().empty());
+    CHECK(cli.usage().find("--schedule constant|cosine") != std::string::npos);
+    CHECK(cli.usage().find("(default: 0.2)") != std::string::npos);
+
+    flags.set("schedule", "cosine");
+    CHECK(schedule == "cosine");
+    flags.set("layers", "784-100-10");  // the sweep's spelling: commas separate its values
+    CHECK(layers == "784,100,10");
+    flags.set("augment", "off");
+    CHECK_FALSE(augment);
+    flags.set("dropout", "0.2,0.5");
+    CHECK(dropout == "0.2,0.5");
+    CHECK_THROWS_AS(flags.set("schedule", "linear"), std::invalid_argument);  // not a choice
+    CHECK_THROWS_AS(flags.set("batch", "6x"), std::invalid_argument);         // malformed
+    CHECK_THROWS_AS(flags.set("augment", "maybe"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("out", "elsewhere"), std::invalid_argument);    // not sweepable
+    CHECK_THROWS_AS(flags.set("bogus", "1"), std::invalid_argument);
+    // Ranges: the first invalid value on each side of the boundary.
+    CHECK_THROWS_AS(flags.set("batch", "0"), std::invalid_argument);
+    CHECK_NOTHROW(flags.set("batch", "1"));
+    CHECK_THROWS_AS(flags.set("val", "1"), std::invalid_argument);
+    CHECK_NOTHROW(flags.set("val", "0"));
+    CHECK_THROWS_AS(flags.set("lr", "0"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("dropout", "0.5,1"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("layers", "784"), std::invalid_argument);         // fewer than two sizes
+    CHECK_THROWS_AS(flags.set("layers", "784,0,10"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("layers", "784,100001,10"), std::invalid_argument);
+    CHECK(layers == "784,100,10");  // a rejected value leaves the setting as it was
+    lr = -1;
+    CHECK(flags.range_error() == "--lr must be > 0 (got -1)");
+    lr = 0.5f;
+
+    hw::JsonWriter j;
+    j.begin_object();
+    flags.write_json(j);
+    j.end_object();
+    const std::string& json = j.str();
+    CHECK(json.find("\"val_fraction\": 0") != std::string::npos);
+    CHECK(json.find("\"schedule\": \"cosine\"") != std::string::npos);
+    CHECK(json.find("\"augment\": false") != std::string::npos);
+    CHECK(json.find("\"layers\": \"784,100,10\"") != std::string::npos);
+    CHECK(json.find("\"out\"") == std::string::npos);  // not_in_metrics
+    CHECK(flags.sweepable_names().size() == 7);
+    CHECK(hw::Range::fraction().describe() == "in [0, 1)");
+    CHECK(hw::Range::between(1, 100000).describe() == "in 1..100000");
 }
 
 TEST_CASE("A run's history goes into the metrics JSON one array per quantity, NaN as null") {

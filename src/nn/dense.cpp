@@ -98,6 +98,13 @@ void Dense::backward(const Matrix& dY, Matrix& dX) {
     // END SOLUTION
 }
 
+Shape Dense::output_shape(const Shape& input) const {
+    if (input.size() != std::size_t(in_))
+        throw std::invalid_argument(name() + ": takes " + std::to_string(in_) + " values per sample, gets " +
+                                    input.to_string());
+    return Shape{out_};
+}
+
 std::vector<Param> Dense::params() {
     const std::string prefix = "dense" + std::to_string(index_);
     return {{prefix + ".W", &W_, &dW_, true}, {prefix + ".b", &b_, &db_, false}};

@@ -107,6 +107,7 @@ MlpSpec MlpSpec::from_config(const std::string& config) {
 
 Sequential::Sequential(const MlpSpec& spec, Rng& rng) : spec_(spec) {
     spec.validate();
+    input_shape_ = Shape{spec.sizes.front()};
     const std::size_t n_dense = spec.sizes.size() - 1;
     // Every Dense layer is initialised first, so the weights are the same with or without
     // dropout; the dropout masks then get their own seeds from the same Rng.
@@ -135,8 +136,16 @@ void Sequential::add(std::unique_ptr<Layer> layer) {
     // ∂loss/∂(input) is only needed when some earlier layer has parameters to train: the first
     // layer's dX feeds nothing (nor does a parameter-free layer in front of it, e.g. dropout).
     bool params_before = false;
-    for (const auto& earlier : layers_) params_before = params_before || !earlier->params().empty();
+    for (const auto& earlier : layers_) params_before = params_before || earlier->parameter_count() > 0;
     layer->set_input_grad_needed(params_before);
+    if (input_shape_.empty()) {
+        const std::optional<Shape> fixed = layer->fixed_input_shape();
+        if (!fixed)
+            throw std::logic_error("Sequential: the first layer (" + layer->name() +
+                                   ") takes any shape; construct the network with its input shape");
+        input_shape_ = *fixed;
+    }
+    shapes_.push_back(layer->output_shape(output_shape()));  // throws when the layer does not fit
     layers_.push_back(std::move(layer));
     outputs_.resize(layers_.size());
     grads_.resize(layers_.size());
@@ -174,38 +183,39 @@ std::vector<Param> Sequential::params() {
 
 std::size_t Sequential::parameter_count() const {
     std::size_t n = 0;
-    for (const auto& layer : layers_)
-        for (const Param& p : layer->params()) n += p.value->size();
+    for (const auto& layer : layers_) n += layer->parameter_count();
     return n;
-}
-
-int Sequential::input_size() const {
-    for (const auto& layer : layers_)
-        if (auto* d = dynamic_cast<const Dense*>(layer.get())) return d->in();
-    return 0;
-}
-
-int Sequential::output_size() const {
-    for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
-        if (auto* d = dynamic_cast<const Dense*>(it->get())) return d->out();
-    return 0;
 }
 
 // ---------------------------------------------------------------- prediction
 
-Matrix Sequential::predict_proba(const Matrix& X, std::size_t batch) {
+void Sequential::forward_batches(const Matrix& X, std::size_t begin, std::size_t end, std::size_t batch,
+                                 const BatchVisitor& each) {
     if (X.cols() != std::size_t(input_size()))
         throw std::invalid_argument("the network expects " + std::to_string(input_size()) +
                                     " inputs per sample, the data has " + std::to_string(X.cols()));
-    const std::size_t N = X.rows(), C = static_cast<std::size_t>(output_size());
-    Matrix probs(N, C), chunk_probs;
-    for (std::size_t begin = 0; begin < N; begin += batch) {
-        const std::size_t rows = std::min(batch, N - begin);
+    if (batch == 0) throw std::invalid_argument("Sequential: batch size must be positive");
+    for (std::size_t first = begin; first < end; first += batch) {
+        const std::size_t rows = std::min(batch, end - first);
+        // rows [first, first+rows) of X: rows×in → logits rows×classes
         ensure_shape(batch_, rows, X.cols());
-        std::memcpy(batch_.data(), X.row(begin), rows * X.cols() * sizeof(float));
-        softmax_rows(forward(batch_, /*training=*/false), chunk_probs);
-        std::memcpy(probs.row(begin), chunk_probs.data(), rows * C * sizeof(float));
+        std::memcpy(batch_.data(), X.row(first), rows * X.cols() * sizeof(float));
+        each(first, forward(batch_, /*training=*/false));
     }
+}
+
+Matrix Sequential::logits(const Matrix& X, std::size_t begin, std::size_t end, std::size_t batch) {
+    const std::size_t C = static_cast<std::size_t>(output_size());
+    Matrix out(end > begin ? end - begin : 0, C);
+    forward_batches(X, begin, end, batch, [&](std::size_t first, const Matrix& z) {
+        std::memcpy(out.row(first - begin), z.data(), z.size() * sizeof(float));
+    });
+    return out;
+}
+
+Matrix Sequential::predict_proba(const Matrix& X, std::size_t batch) {
+    Matrix probs;
+    softmax_rows(logits(X, 0, X.rows(), batch), probs);  // row by row: the same as per batch
     return probs;
 }
 
@@ -262,8 +272,7 @@ Sequential Sequential::load(const std::string& path) {
 std::string Sequential::summary() const {
     std::ostringstream os;
     for (const auto& layer : layers_) {
-        std::size_t n = 0;
-        for (const Param& p : layer->params()) n += p.value->size();
+        const std::size_t n = layer->parameter_count();
         os << "  " << layer->name();
         if (n) os << "  (" << n << " parameters)";
         os << "\n";
@@ -274,14 +283,12 @@ std::string Sequential::summary() const {
 
 GemmStats Sequential::gemm_stats() const {
     GemmStats total;
-    for (const auto& layer : layers_)
-        if (auto* d = dynamic_cast<const Dense*>(layer.get())) total += d->gemm_stats();
+    for (const auto& layer : layers_) total += layer->gemm_stats();
     return total;
 }
 
 void Sequential::reset_gemm_stats() {
-    for (auto& layer : layers_)
-        if (auto* d = dynamic_cast<Dense*>(layer.get())) d->reset_gemm_stats();
+    for (auto& layer : layers_) layer->reset_gemm_stats();
 }
 
 }  // namespace hw

@@ -81,17 +81,13 @@ LossAccuracy evaluate(Sequential& model, const Matrix& images, std::span<const s
     LossAccuracy result;
     if (begin >= end) return result;
     SoftmaxCrossEntropy criterion;
-    Matrix X;
     double loss_sum = 0;
     std::size_t correct = 0;
-    for (std::size_t b = begin; b < end; b += batch) {
-        const std::size_t rows = std::min(batch, end - b);
-        ensure_shape(X, rows, images.cols());
-        std::memcpy(X.data(), images.row(b), rows * images.cols() * sizeof(float));
-        criterion.forward(model.forward(X, /*training=*/false), labels.subspan(b, rows));
+    model.forward_batches(images, begin, end, batch, [&](std::size_t first, const Matrix& logits) {
+        criterion.forward(logits, labels.subspan(first, logits.rows()));
         loss_sum += criterion.loss_sum();
         correct += criterion.correct();
-    }
+    });
     result.count = end - begin;
     result.loss = loss_sum / double(result.count);
     result.accuracy = double(correct) / double(result.count);

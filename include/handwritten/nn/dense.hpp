@@ -16,6 +16,7 @@
 #include <string>
 
 #include "handwritten/gemm/gemm.hpp"
+#include "handwritten/gemm/gemm_stats.hpp"
 #include "handwritten/nn/layer.hpp"
 #include "handwritten/core/random.hpp"
 
@@ -29,17 +30,6 @@ enum class Init { HeNormal, HeUniform, XavierNormal, XavierUniform };
 Init parse_init(const std::string& name);
 std::string init_name(Init init);
 
-// What the GEMMs of a layer (or a whole network) did: for GFLOP/s and "GEMM share of time".
-struct GemmStats {
-    double flops = 0;    // 2·m·n·k summed over calls
-    double seconds = 0;  // wall time inside hw::sgemm
-    GemmStats& operator+=(const GemmStats& o) {
-        flops += o.flops;
-        seconds += o.seconds;
-        return *this;
-    }
-};
-
 class Dense : public Layer {
 public:
     // `index` numbers the layer in its network: parameters are called "dense<index>.W/.b".
@@ -52,6 +42,11 @@ public:
     void backward(const Matrix& dY, Matrix& dX) override;
     std::vector<Param> params() override;
     std::string name() const override;
+    std::optional<Shape> fixed_input_shape() const override { return Shape{in_}; }
+    Shape output_shape(const Shape& input) const override;  // {out}; throws unless input has `in` values
+    std::size_t parameter_count() const override { return W_.size() + b_.size(); }
+    GemmStats gemm_stats() const override { return gemm_; }
+    void reset_gemm_stats() override { gemm_ = {}; }
 
     int in() const { return in_; }
     int out() const { return out_; }
@@ -61,9 +56,6 @@ public:
     const Matrix& bias() const { return b_; }
     const Matrix& weight_grad() const { return dW_; }
     const Matrix& bias_grad() const { return db_; }
-
-    const GemmStats& gemm_stats() const { return gemm_; }
-    void reset_gemm_stats() { gemm_ = {}; }
 
 private:
     // hw::sgemm on whole matrices, timed and counted into gemm_.

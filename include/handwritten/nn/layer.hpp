@@ -15,13 +15,51 @@
 // unchanged until that backward (hw::Sequential guarantees it).
 //
 // Gradients are OVERWRITTEN by each backward (not accumulated), so there is no zero_grad().
+//
+// Besides running, a layer answers the questions a network asks while it is being built and
+// reported on, so hw::Sequential never needs to know which kind of layer it holds: what shape
+// of sample it takes and gives (Shape below), how many trainable values it has, and how much
+// GEMM work it did.
 #pragma once
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "handwritten/core/matrix.hpp"
+#include "handwritten/gemm/gemm_stats.hpp"
 
 namespace hw {
+
+// The shape of ONE sample as it enters or leaves a layer. A batch is still a Matrix with one
+// sample per row: the sample is flattened into the columns in row-major order of `dims`. A
+// Dense layer's 256 features are {256}; an image for a convolution would be {channels, height,
+// width}, its column c·H·W + y·W + x holding channel c at pixel (y, x). So a Flatten layer
+// changes only the shape, never the data.
+struct Shape {
+    std::vector<int> dims;  // empty: not known yet
+
+    Shape() = default;
+    Shape(std::initializer_list<int> d) : dims(d) {}
+    explicit Shape(std::vector<int> d) : dims(std::move(d)) {}
+
+    bool empty() const { return dims.empty(); }
+    // Values per sample: the number of matrix columns (0 when empty).
+    std::size_t size() const {
+        if (dims.empty()) return 0;
+        std::size_t n = 1;
+        for (int d : dims) n *= static_cast<std::size_t>(d);
+        return n;
+    }
+    // "256", "1×28×28"
+    std::string to_string() const {
+        std::string out;
+        for (std::size_t i = 0; i < dims.size(); ++i) out += (i ? "×" : "") + std::to_string(dims[i]);
+        return out;
+    }
+    bool operator==(const Shape&) const = default;
+};
 
 // One trainable tensor and its gradient, as an optimizer sees it. The optimizers keep their
 // per-parameter state (momentum, Adam's moments) in the order of this list, so a model must
@@ -50,6 +88,20 @@ public:
 
     // Short name for summaries: "dense0 784→256", "relu".
     virtual std::string name() const = 0;
+
+    // ---- what a network asks while it is built and reported on
+
+    // The sample shape this layer insists on, if any (Dense: its `in` features). Element-wise
+    // layers (activations, dropout) take whatever arrives.
+    virtual std::optional<Shape> fixed_input_shape() const { return std::nullopt; }
+    // The shape of a sample leaving the layer, given the one entering it. Throws
+    // std::invalid_argument when the layer cannot take that input. Element-wise layers keep it.
+    virtual Shape output_shape(const Shape& input) const { return input; }
+    // The number of trainable values: the sizes of params() added up, asked of a const layer.
+    virtual std::size_t parameter_count() const { return 0; }
+    // The GEMM work of this layer since the last reset; zero for layers that multiply no matrices.
+    virtual GemmStats gemm_stats() const { return {}; }
+    virtual void reset_gemm_stats() {}
 
     // The first layer of a network does not need ∂loss/∂X (nobody trains the pixels). For a
     // Dense layer that skips a GEMM as large as its forward one, so hw::Sequential switches it off.

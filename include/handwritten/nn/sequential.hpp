@@ -11,12 +11,15 @@
 // The last Dense layer outputs LOGITS: the softmax lives in hw::SoftmaxCrossEntropy (training)
 // and in predict_proba() (evaluation).
 //
-// What it is not: a graph. No branches, no shared layers.
+// What it is not: a graph. No branches, no shared layers. It never asks which kind of layer
+// it holds: shapes, parameter counts and GEMM work come through the hw::Layer interface, so a
+// network of other layers (convolutions, pooling) is built with add() the same way.
 //
 // Model files (hw::save_model) have kind "mlp" and the config "layers=784,256,10
 // activation=relu"; tensors are named after the parameters ("dense0.W", "dense0.b", ...).
 // load() rebuilds the network from the config and checks every tensor's shape.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,13 +59,17 @@ std::string layer_list(const std::vector<int>& sizes);
 class Sequential {
 public:
     Sequential() = default;
+    // An empty network for samples of this shape, to be filled with add().
+    explicit Sequential(Shape input) : input_shape_(std::move(input)) {}
     // The MLP of `spec`: Dense, activation, Dense, ..., Dense (logits), initialised from rng.
     Sequential(const MlpSpec& spec, Rng& rng);
 
     Sequential(Sequential&&) = default;
     Sequential& operator=(Sequential&&) = default;
 
-    // Appends a layer (for hand-built networks and later chapters, e.g. dropout).
+    // Appends a layer (for hand-built networks and later chapters, e.g. dropout), checking that
+    // it takes the shape the network gives at that point (std::invalid_argument otherwise). A
+    // network constructed without an input shape takes the first layer's fixed_input_shape().
     void add(std::unique_ptr<Layer> layer);
 
     // X: B×in → logits: B×classes. The result lives inside the model until the next forward.
@@ -75,6 +82,14 @@ public:
     std::vector<Param> params();
     std::size_t parameter_count() const;
 
+    // The evaluation-mode forward over rows [begin, end) of X, `batch` rows at a time: calls
+    // each(first_row, logits) with the logits (rows×classes) of rows first_row.. of X. The one
+    // chunked loop behind logits(), predict_proba() and hw::evaluate.
+    using BatchVisitor = std::function<void(std::size_t first_row, const Matrix& logits)>;
+    void forward_batches(const Matrix& X, std::size_t begin, std::size_t end, std::size_t batch,
+                         const BatchVisitor& each);
+    // Logits ((end-begin)×classes) of rows [begin, end) of X, in evaluation mode.
+    Matrix logits(const Matrix& X, std::size_t begin, std::size_t end, std::size_t batch = 1000);
     // Class probabilities (N×classes) for every row of X, computed `batch` rows at a time.
     Matrix predict_proba(const Matrix& X, std::size_t batch = 1000);
     // The most probable class of every row of X.
@@ -89,21 +104,27 @@ public:
     const MlpSpec& spec() const { return spec_; }
     std::size_t size() const { return layers_.size(); }
     Layer& layer(std::size_t i) { return *layers_[i]; }
-    int input_size() const;
-    int output_size() const;
+    // The shape of one sample entering the network and leaving its last layer (empty while
+    // nothing is known); the sizes are their values per sample (columns of X and of the logits).
+    const Shape& input_shape() const { return input_shape_; }
+    Shape output_shape() const { return shapes_.empty() ? input_shape_ : shapes_.back(); }
+    int input_size() const { return static_cast<int>(input_shape_.size()); }
+    int output_size() const { return static_cast<int>(output_shape().size()); }
     // One line per layer with its parameter count.
     std::string summary() const;
 
-    // GEMM work of all Dense layers since the last reset (for GFLOP/s and time shares).
+    // GEMM work of all layers since the last reset (for GFLOP/s and time shares).
     GemmStats gemm_stats() const;
     void reset_gemm_stats();
 
 private:
     MlpSpec spec_;
     std::vector<std::unique_ptr<Layer>> layers_;
+    Shape input_shape_;            // one sample entering layer 0
+    std::vector<Shape> shapes_;    // shapes_[i]: one sample leaving layer i
     std::vector<Matrix> outputs_;  // outputs_[i]: Y of layer i (the input of layer i+1)
     std::vector<Matrix> grads_;    // grads_[i]: ∂loss/∂(input of layer i)
-    Matrix batch_;                 // staging rows for predict_proba
+    Matrix batch_;                 // staging rows for forward_batches
 };
 
 }  // namespace hw
