@@ -408,18 +408,20 @@ if [ "$(g++ -dumpversion | cut -d. -f1)" -lt 12 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++-12 >/dev/null
     update-alternatives --install /usr/bin/g++ g++ /usr/bin/g++-12 100
 fi
-cd /autograder/source
+AG="${{AUTOGRADER_ROOT:-/autograder}}"
+cd "$AG/source"
 # Build the grading tree once (the handed-out version of the chapters below), so each
 # submission recompiles only the student's files.
-python3 tree/tests/grader/grade.py prepare --tree tree --chapters '{chapters}' --out /autograder/base
+python3 tree/tests/grader/grade.py prepare --tree tree --chapters '{chapters}' --out "$AG/base"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission; the student's files are in /autograder/submission.
-cd /autograder/source
-mkdir -p /autograder/results
-python3 tree/tests/grader/grade.py grade --tree tree --prepared /autograder/base \\
-    --submission /autograder/submission --results /autograder/results/results.json --gradescope
+AG="${AUTOGRADER_ROOT:-/autograder}"
+cd "$AG/source"
+mkdir -p "$AG/results"
+python3 tree/tests/grader/grade.py grade --tree tree --prepared "$AG/base" \\
+    --submission "$AG/submission" --results "$AG/results/results.json" --gradescope
 exit 0
 """
 

@@ -21,7 +21,7 @@ One item per line, five fields separated by ' | ':
                                         pairs and clamped at both ends
                 run PROGRAM [ARGS]      an exercise's check program (relative to the tree); all
                                         points when it exits 0
-              optional limits at the end: @time=SECONDS (wall, default 60) @mem=MIB (default 2048)
+              optional limits at the end: @time=SECONDS (wall, default 30) @mem=MIB (default 2048)
   hint        shown to the student when the item loses points
 
 Lines starting with '#' and blank lines are ignored.
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 VISIBILITIES = ("visible", "hidden", "after_published", "after_due_date")
-DEFAULT_TIME = 60.0
+DEFAULT_TIME = 30.0
 DEFAULT_MEM_MIB = 2048
 
 
