@@ -232,7 +232,7 @@ def cmd_student(args) -> None:
     chapters = rg.parse_chapters(args.chapters)
     info = write_student(args.tree, args.out, chapters)
     if args.reuse_build:
-        reuse_build(args.tree, args.out)
+        reuse_build(args.reuse_build, args.out)
     regions = info["regions"]
     print(f"student version ({'chapters ' + ' '.join(chapters) if chapters else 'every chapter'}) written to {args.out}/: "
           f"{len(regions)} regions in {len(info['handin'])} files.")
@@ -288,6 +288,17 @@ def grade(args) -> int:
     if args.expect == "full" and t["score"] < t["max"]:
         print(f"grade: expected full marks, got {t['score']:g}/{t['max']:g}", file=sys.stderr)
         return 1
+    if args.expect == "correct":
+        # CI never asserts a time: every item full except timed ones, which must be correct.
+        short = [o.item.number for o in outcomes if o.score < o.item.points and
+                 not (o.item.kind == "perf" and o.perf and o.perf.get("correct"))]
+        slow = [f"{o.item.number} {o.score:g}/{o.item.points:g} ({o.perf['ratio']:.1f}x)" for o in outcomes
+                if o.item.kind == "perf" and o.perf and o.perf.get("correct") and o.score < o.item.points]
+        if slow:
+            print(f"grade: note: timed items below full marks on this machine: {', '.join(slow)}")
+        if short:
+            print(f"grade: expected full marks on every untimed item, lost points on {' '.join(short)}", file=sys.stderr)
+            return 1
     if args.expect == "zero" and t["score"] > 0:
         lost = [o.item.number for o in outcomes if o.score > 0]
         print(f"grade: expected 0 (no free points), got {t['score']:g}: items {' '.join(lost)}", file=sys.stderr)
@@ -484,7 +495,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     p = common(sub.add_parser("student", help="write a student tree"))
     p.add_argument("--out", default=os.path.join("build", "student"))
-    p.add_argument("--reuse-build", action="store_true", help="copy this tree's objects along (faster first build)")
+    p.add_argument("--reuse-build", metavar="TREE", help="copy TREE's objects along (a faster first build)")
     p = common(sub.add_parser("grade", help="build and grade a tree or a submission"))
     p.add_argument("--submission", help="a folder with the student's files")
     p.add_argument("--prepared", help="a grading tree made by `prepare` (else one is made)")
@@ -496,7 +507,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="timed samples per kernel for perf items")
     p.add_argument("--retime", type=int, default=int(os.environ.get("HW_GRADE_RETIME", "2")),
                    help="re-time a borderline perf item up to this many times")
-    p.add_argument("--expect", choices=["full", "zero"], help="exit 1 unless the score is full / zero")
+    p.add_argument("--expect", choices=["full", "correct", "zero"],
+                   help="exit 1 unless the score is full / full on untimed items and timed ones correct / zero")
     p.add_argument("--work", default=None, help="where to make the temporary grading tree")
     p.add_argument("--keep", action="store_true", help="keep the temporary grading tree")
     p.add_argument("--quiet", action="store_true", help="only the summary line")
