@@ -260,6 +260,7 @@ def run_perf_item(tree: str, item: Item, reps: int, retime: int) -> Outcome:
 
 def run_items(tree: str, items: List[Item], jobs: int, reps: int, retime: int) -> List[Outcome]:
     """Correctness items in parallel, then the timed items one at a time, alone."""
+    tree = os.path.abspath(tree)
     plain = [i for i in items if i.kind != "perf"]
     timed = [i for i in items if i.kind == "perf"]
 

@@ -244,10 +244,14 @@ def grade(args) -> int:
     start = time.time()
     tree = os.path.abspath(args.tree)
     notes: List[str] = []
+    if args.prepared:
+        args.prepared = os.path.abspath(args.prepared)
     if args.submission:
         if not os.path.isdir(args.submission):
             fail(f"--submission {args.submission}: no such directory")
-        scratch = tempfile.mkdtemp(prefix="hw-grade-work-", dir=args.work)
+        if args.work:
+            os.makedirs(args.work, exist_ok=True)
+        scratch = tempfile.mkdtemp(prefix="hw-grade-work-", dir=os.path.abspath(args.work) if args.work else None)
         work = os.path.join(scratch, "tree")
         if args.prepared:
             engine.copy_built_tree(args.prepared, work)

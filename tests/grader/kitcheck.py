@@ -123,13 +123,15 @@ def check_kit(args) -> int:
         with open(os.path.join(work, rel), "w", encoding="utf-8") as f:
             f.write(rg.strip_text(text, all_in_file, lambda r: r.index == region.index))
         os.utime(os.path.join(work, rel), (time.time() + 1, time.time() + 1))
-        built = engine.build(work, [GRADE_TARGET], args.jobs)
+        mine = [i for i in items if i.chapter == region.chapter]
+        plain = [i for i in mine if i.kind != "perf"] or mine
+        targets = ["build/bin/tests"] + (["build/bin/grade-perf"] if any(i.kind == "perf" for i in plain) else [])
+        targets += sorted({i.argv[0] for i in plain if i.kind == "run"})
+        built = engine.build(work, targets, args.jobs)
         if not built.ok:
             problems.append(f"the stub of {region.describe()} does not compile:\n{built.errors}")
             print(f"  STUB BREAKS BUILD  {region.describe()}")
         else:
-            mine = [i for i in items if i.chapter == region.chapter]
-            plain = [i for i in mine if i.kind != "perf"] or mine
             outcomes = engine.run_items(work, plain, args.jobs, reps=3, retime=0)
             caught = [o.item.number for o in outcomes if o.score < o.item.points]
             if caught:

@@ -47,9 +47,19 @@ rm -rf "$KIT/solution-$SUBSET" "$KIT/partial-$SUBSET"
 $G handin --chapters "$SUBSET" --out "$KIT/solution-$SUBSET.zip" >/dev/null
 python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$KIT/solution-$SUBSET.zip" "$KIT/solution-$SUBSET"
 $G grade --prepared "$KIT/base-$SUBSET" --submission "$KIT/solution-$SUBSET" --work "$KIT" --quiet --expect correct
-# Partly solved: the first hand-in file solved, the others as handed out.
-first=$(python3 -c "import zipfile,sys; print(sorted(zipfile.ZipFile(sys.argv[1]).namelist())[0])" "$KIT/solution-$SUBSET.zip")
-mkdir -p "$KIT/partial-$SUBSET/$(dirname "$first")"
-cp "$KIT/solution-$SUBSET/$first" "$KIT/partial-$SUBSET/$first"
+# Partly solved: the solution's hand-in files with the chapter's first region stubbed again.
+cp -r "$KIT/solution-$SUBSET" "$KIT/partial-$SUBSET"
+python3 - "$KIT/partial-$SUBSET" "$SUBSET" <<'PY'
+import os, sys
+sys.path.insert(0, "tests/grader")
+import regions as rg
+root, chapter = sys.argv[1], "%02d" % int(sys.argv[2])
+first = [r for r in rg.all_regions(root) if r.chapter == chapter][0]
+path = os.path.join(root, first.path)
+text = open(path, encoding="utf-8").read()
+open(path, "w", encoding="utf-8").write(
+    rg.strip_text(text, rg.parse_regions(first.path, text), lambda r: r.index == first.index))
+print(f"   partly solved: {first.describe()} stubbed")
+PY
 $G grade --prepared "$KIT/base-$SUBSET" --submission "$KIT/partial-$SUBSET" --work "$KIT" --quiet
 echo "kit self-checks passed in $((SECONDS - start)) s"
