@@ -58,7 +58,7 @@ BENCH_ARGS ?=
 # Keep the chapters' object files (make would delete them as intermediates and relink every time).
 .SECONDARY:
 
-.PHONY: check-layout all test sanitize run data data-fashion bench bench-smoke bench-plot clean help deps-test deps-bench student
+.PHONY: check-layout all test sanitize run data data-fashion bench bench-avx2 bench-smoke bench-plot clean help deps-test deps-bench student
 .PHONY: grade grade-bins grade-all handin autograder-zip check-kit kit-selftest
 
 all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests $(EXERCISE_BINS)
@@ -73,6 +73,7 @@ help:
 	@echo "  make data          fetch MNIST into data/mnist/ and verify SHA-256 (no-op when present)"
 	@echo "  make data-fashion  install Fashion-MNIST (Debian dataset-fashion-mnist) into data/fashion/"
 	@echo "  make bench         run the Google Benchmark GEMM suite (BENCH_ARGS='--benchmark_filter=...')"
+	@echo "  make bench-avx2    AVX2 against AVX2 on any machine: ours, OpenBLAS Haswell, BLIS haswell"
 	@echo "  make bench-smoke   a few-second pass of the benchmark so it cannot rot (CI runs it)"
 	@echo "  make bench-plot    turn $(BUILD)/bench.json into $(BUILD)/bench.svg (GFLOP/s vs n)"
 	@echo "  make check-layout  check that no library folder includes a higher one (README, Layout)"
@@ -188,6 +189,17 @@ data-fashion:
 BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(if $(OMP_WAIT_POLICY),OMP_WAIT_POLICY=$(OMP_WAIT_POLICY))
 bench: $(BUILD)/bin/bench
 	$(BENCH_ENV) $(BUILD)/bin/bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json $(BENCH_ARGS)
+
+# AVX2 against AVX2 on any x86-64 (also on a machine with AVX-512): our AVX2 kernel, OpenBLAS's
+# Haswell kernel and BLIS's haswell sub-configuration (use OPENBLAS_CORETYPE=Zen BLIS_ARCH=zen3
+# for their Zen kernels). The peers' kernels are printed first; medians of 5 interleaved runs.
+BLIS_ARCH ?= haswell
+OPENBLAS_CORE ?= Haswell
+BENCH_AVX2_ARGS ?= --benchmark_filter='/(auto|openblas|blis)/' --benchmark_repetitions=5 \
+                   --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+bench-avx2: $(BUILD)/bin/bench
+	env -u OPENBLAS_L2_SIZE HW_SGEMM_KERNEL=avx2 OPENBLAS_CORETYPE=$(OPENBLAS_CORE) BLIS_ARCH_TYPE=$(BLIS_ARCH) \
+	    $(BUILD)/bin/bench $(BENCH_AVX2_ARGS) --benchmark_out=$(BUILD)/bench-avx2.json --benchmark_out_format=json $(BENCH_ARGS)
 
 bench-smoke: $(BUILD)/bin/bench
 	$(BENCH_ENV) $(BUILD)/bin/bench --benchmark_min_time=0.01 --benchmark_filter='n:64/|n:128/|sgemm_shape/auto/' $(BENCH_ARGS)

@@ -13,14 +13,16 @@ void openblas_sgemm(hw::Op oa, hw::Op ob, int m, int n, int k, float alpha, cons
                 C, ldc);
 }
 void openblas_threads(int t) { openblas_set_num_threads(t); }
+// OpenBLAS picks its kernel at load time, from the CPU or from OPENBLAS_CORETYPE.
+std::string openblas_kernel() { return openblas_get_corename(); }
 }  // namespace
 
 bench::Baseline bench::openblas_baseline() {
-    return {"openblas", openblas_sgemm, openblas_threads, ""};
+    return {"openblas", openblas_sgemm, openblas_threads, "", openblas_kernel};
 }
 #else
 bench::Baseline bench::openblas_baseline() {
     return {"openblas", nullptr, nullptr,
-            "OpenBLAS baseline not built: apt-get install libopenblas-dev, then make bench"};
+            "OpenBLAS baseline not built: apt-get install libopenblas-dev, then make bench", nullptr};
 }
 #endif

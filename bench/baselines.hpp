@@ -3,6 +3,8 @@
 // present (the Makefile defines HW_HAVE_OPENBLAS / HW_HAVE_BLIS); otherwise the functions
 // below are null and the bench says how to install the package.
 #pragma once
+#include <string>
+
 #include "handwritten/gemm/gemm_kernels.hpp"
 
 namespace bench {
@@ -12,6 +14,7 @@ struct Baseline {
     hw::GemmFn fn;                  // null when not compiled in
     void (*set_threads)(int);       // the library's own thread-count setter
     const char* install_hint;       // printed when fn is null
+    std::string (*kernel)();        // the kernel the library runs on this CPU (null when absent)
 };
 
 Baseline openblas_baseline();  // baseline_openblas.cpp

@@ -11,9 +11,13 @@
 // For t:1 runs a second counter, FLOPS_cpu, divides by the calling thread's CPU time instead:
 // on a shared machine it drops the time the scheduler gave the core to another process.
 // For auto at t:2, a third counter, solo, is the share of calls sgemm's busy-machine back-off ran
-// on one thread (0 on a quiet machine). Every benchmark starts with the thread pools settled
+// on one thread (0 on a quiet machine), and a fourth, wait, the calling thread's wait at the
+// join as a share of its parallel time. Every benchmark starts with the thread pools settled
 // (hw::settle_thread_pools, gemm_bench.hpp). Run it through `make bench`, which unsets
-// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE so that OpenBLAS picks its kernel for this CPU.
+// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE so that OpenBLAS picks its kernel for this CPU, or
+// `make bench-avx2`, which races AVX2 against AVX2 on any machine: HW_SGEMM_KERNEL=avx2,
+// OPENBLAS_CORETYPE=Haswell, BLIS_ARCH_TYPE=haswell. The kernels the peers actually ran are
+// printed at the start and stored in the JSON context (peer_kernel_openblas, peer_kernel_blis).
 //
 //   make bench                                   everything (minutes), JSON in build/bench.json
 //   make bench BENCH_ARGS='--benchmark_filter=n:1024/ --benchmark_repetitions=5
@@ -27,6 +31,7 @@
 
 #include "baselines.hpp"
 #include "handwritten/app/gemm_bench.hpp"
+#include "handwritten/gemm/block_sizes.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
 #include "handwritten/core/machine.hpp"
 #include "handwritten/core/matrix.hpp"
@@ -98,7 +103,7 @@ void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int
     if (who.set_threads) who.set_threads(t);
     hw::set_gemm_threads(t);
     who.fn(oa, ob, m, n, k, 1.0f, x.A, x.lda, x.B, x.ldb, 0.0f, x.C, x.ldc);  // warm up, page in
-    const hw::SgemmBackoffStats before = hw::sgemm_backoff_stats();
+    const hw::BackoffStats before = hw::thread_policy::stats();
     double thread_cpu = 0;  // CPU time of this (the calling) thread inside the timed loop
     for (auto _ : state) {
         const double c0 = hw::thread_cpu_seconds();
@@ -116,10 +121,14 @@ void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int
     // For auto with t:2: the share of timed calls that sgemm's busy-machine back-off ran on one
     // thread (0 on a quiet machine). A figure with solo > 0 measured the machine's other jobs.
     if (t > 1 && who.name == "auto") {
-        const hw::SgemmBackoffStats after = hw::sgemm_backoff_stats();
+        const hw::BackoffStats after = hw::thread_policy::stats();
         const double solo = double(after.solo_calls - before.solo_calls);
         const double all = solo + double(after.parallel_calls - before.parallel_calls);
         if (all > 0) state.counters["solo"] = benchmark::Counter(solo / all);
+        // The caller's wait at the join as a share of its time in parallel calls: what the
+        // second thread cost beyond its work (late start, uneven slabs, a descheduled helper).
+        const double own = after.own_seconds - before.own_seconds, wait = after.wait_seconds - before.wait_seconds;
+        if (own + wait > 0) state.counters["wait"] = benchmark::Counter(wait / (own + wait));
     }
 }
 
@@ -129,11 +138,16 @@ int main(int argc, char** argv) {
     std::vector<Contender> who;
     for (const auto& kern : hw::gemm_kernels())
         if (kern.supported) who.push_back({kern.name, kern.fn, nullptr, kern.threaded, kern.slow});
+    std::string peers;  // "openblas Haswell, blis haswell": the kernels the peers run here
     for (const auto& base : {bench::openblas_baseline(), bench::blis_baseline()}) {
-        if (base.fn)
+        if (base.fn) {
             who.push_back({base.name, base.fn, base.set_threads, true, false});
-        else
+            const std::string kernel = base.kernel();
+            benchmark::AddCustomContext(std::string("peer_kernel_") + base.name, kernel);
+            peers += (peers.empty() ? "" : ", ") + std::string(base.name) + " " + kernel;
+        } else {
             std::fprintf(stderr, "note: %s\n", base.install_hint);
+        }
     }
 
     const auto& peak = hw::machine_peak();
@@ -141,6 +155,9 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("hw_peak_gflops_per_core", std::to_string(peak.gflops_per_core));
     benchmark::AddCustomContext("hw_sgemm_microkernel", hw::sgemm_microkernel_name());
     benchmark::AddCustomContext("hw_cpu", hw::cpu_model_name());
+    const hw::GemmBlocks& b = hw::gemm_blocks(hw::sgemm_step_name());
+    benchmark::AddCustomContext("hw_sgemm_blocks", std::to_string(b.mc) + "," + std::to_string(b.kc) +
+                                                       "," + std::to_string(b.nc) + " (" + b.source + ")");
 
     const int sizes[] = {64, 128, 256, 512, 1024, 2048};
     for (const auto& c : who) {
@@ -172,8 +189,10 @@ int main(int argc, char** argv) {
 
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-    std::fprintf(stderr, "peak: %s\nhw::sgemm micro-kernel: %s\n", peak.arithmetic.c_str(),
-                 hw::sgemm_microkernel_name().c_str());
+    const hw::GemmBlocks& blocks = hw::gemm_blocks(hw::sgemm_step_name());
+    std::fprintf(stderr, "peak: %s\nhw::sgemm micro-kernel: %s, blocks MC %d KC %d NC %d (%s)\npeers: %s\n",
+                 peak.arithmetic.c_str(), hw::sgemm_microkernel_name().c_str(), blocks.mc, blocks.kc,
+                 blocks.nc, blocks.source.c_str(), peers.c_str());
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

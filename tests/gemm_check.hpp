@@ -134,6 +134,24 @@ inline void check_small_sweep(const std::string& kernel, hw::GemmFn fn) {
             for (Op ob : {Op::N, Op::T}) check_case(kernel, fn, Case{oa, ob, 19, 35, 23, s[0], s[1], 3});
 }
 
+// Every combination of the odd sizes 1, 7, 15, 16, 17, 33 for m, n and k — below, at and above
+// the skinny-path limit (n ≤ 16) and the micro-tiles' edges — in all four transposes, with
+// alpha/beta pairs in turn (beta = 0 over NaN among them) and padded leading dimensions.
+inline void check_odd_shapes(const std::string& kernel, hw::GemmFn fn) {
+    const int sizes[] = {1, 7, 15, 16, 17, 33};
+    const float ab[][2] = {{1.0f, 0.0f}, {0.5f, -1.5f}, {-1.0f, 1.0f}, {2.0f, 0.0f}};
+    int index = 0;
+    for (int m : sizes)
+        for (int n : sizes)
+            for (int k : sizes)
+                for (Op oa : {Op::N, Op::T})
+                    for (Op ob : {Op::N, Op::T}) {
+                        const auto& s = ab[index % 4];
+                        check_case(kernel, fn, Case{oa, ob, m, n, k, s[0], s[1], index % 3});
+                        ++index;
+                    }
+}
+
 // Bigger shapes, around 1023, for the fast kernels only (the reference is O(m·n·k) in double).
 inline void check_large(const std::string& kernel, hw::GemmFn fn) {
     check_case(kernel, fn, Case{Op::N, Op::N, 1023, 65, 1023, 1.0f, 0.0f, 1});

@@ -1,6 +1,7 @@
 // test_06_simd.cpp — chapter 06 (SIMD micro-kernels): AVX2 6×16 and AVX-512 12×32, and the
 // portable fallback behind the dispatcher. Kernels this CPU cannot run are skipped (and said so).
 #include <cstdlib>
+#include <string>
 
 #include "gemm_check.hpp"
 
@@ -10,7 +11,7 @@ TEST_SUITE("06-simd") {
             const auto* k = hw::find_gemm_kernel(name);
             REQUIRE(k != nullptr);
             if (!k->supported) {
-                MESSAGE(name, " not supported on this CPU: skipped");
+                MESSAGE((std::string(name) + " not supported on this CPU: skipped"));
                 continue;
             }
             gemm_test::check_small_sweep(name, k->fn);
@@ -30,10 +31,18 @@ TEST_SUITE("06-simd") {
         }
     }
 
-    TEST_CASE("skinny products (n <= 16 takes a separate AVX-512 path)") {
+    TEST_CASE("odd shapes 1, 7, 15, 16, 17, 33 through the SIMD steps (skinny paths included)") {
+        for (const char* name : {"avx2", "avx512"}) {
+            const auto* k = hw::find_gemm_kernel(name);
+            if (!k->supported) continue;
+            gemm_test::check_odd_shapes(name, k->fn);
+        }
+    }
+
+    TEST_CASE("skinny products (n <= 16 take a separate path on AVX2 and on AVX-512)") {
         using gemm_test::Case;
         using hw::Op;
-        for (const char* name : {"avx512", "auto"}) {
+        for (const char* name : {"avx2", "avx512", "auto"}) {
             const auto* k = hw::find_gemm_kernel(name);
             if (!k->supported) continue;
             for (Op oa : {Op::N, Op::T})

@@ -38,6 +38,19 @@ TEST_SUITE("07-threads") {
         gemm_test::check_large("auto", hw::sgemm);
     }
 
+    TEST_CASE("odd shapes and skinny products on 1 and 2 threads (threaded splits even small ones)") {
+        ThreadsGuard guard;
+        for (int t : {1, 2}) {
+            hw::set_gemm_threads(t);
+            gemm_test::check_odd_shapes("threaded", hw::gemm_threaded);
+            // skinny products big enough for sgemm itself to split (above 2 MFLOP)
+            for (Op oa : {Op::N, Op::T})
+                for (Op ob : {Op::N, Op::T})
+                    for (int n : {1, 7, 15, 16, 17})
+                        gemm_test::check_case("auto", hw::sgemm, Case{oa, ob, 1000, n, 129, 1.0f, 0.0f, 1});
+        }
+    }
+
     TEST_CASE("results do not depend on the thread count (bitwise)") {
         ThreadsGuard guard;
         hw::Rng rng(11);
@@ -71,7 +84,7 @@ TEST_SUITE("07-threads") {
         A.fill_uniform(rng, -1, 1);
         B.fill_uniform(rng, -1, 1);
         const auto calls = [] {
-            const hw::SgemmBackoffStats s = hw::sgemm_backoff_stats();
+            const hw::BackoffStats s = hw::thread_policy::stats();
             return s.parallel_calls + s.solo_calls;
         };
         hw::set_gemm_threads(2);
@@ -90,7 +103,7 @@ TEST_SUITE("07-threads") {
         before = calls();
         hw::matmul(a, Op::N, b, Op::N, c);
         CHECK(calls() == before);
-        const hw::SgemmBackoffStats s = hw::sgemm_backoff_stats();
+        const hw::BackoffStats s = hw::thread_policy::stats();
         CHECK(s.backoffs <= s.parallel_calls);  // a back-off starts only after a parallel call
         omp_set_dynamic(dynamic);
     }

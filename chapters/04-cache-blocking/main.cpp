@@ -29,8 +29,11 @@ int main(int argc, char** argv) {
         for (int n : options.sizes)
             std::printf("  n = %4d: B is %7.2f MiB (L2 %ld KiB, L3 %ld MiB) -> %s\n", n,
                         4.0 * n * n / 1048576.0, c.l2 / 1024, c.l3 / 1048576,
-                        4.0 * n * n <= c.l2 ? "fits L2" : 4.0 * n * n <= c.l3 ? "fits L3 only" : "from DRAM");
-        std::printf("Blocked tiles: A 64x128 (32 KiB), B 128x512 (256 KiB), C 64x512 (128 KiB).\n\n");
+                        4.0 * n * n <= c.l2 ? "fits L2" : 4.0 * n * n <= c.l3 ? "fits L3, not L2" : "from DRAM");
+        const int kc = hw::gemm_blocked_kc();
+        std::printf("Blocked tiles: NC = 512, KC = L2 / (2 x 4 B x NC) = %ld KiB / 4 KiB = %d, MC = 64:\n"
+                    "  B tile %dx512 (%d KiB, half of L2), A tile 64x%d (%d KiB), C row segment 2 KiB.\n\n",
+                    (c.l2 > 0 ? c.l2 : 256 * 1024) / 1024, kc, kc, kc * 2, kc, kc / 4);
     }
 
     hw::run_gemm_sweep(options);

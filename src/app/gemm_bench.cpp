@@ -18,6 +18,7 @@
 #include "handwritten/core/matrix.hpp"
 #include "handwritten/core/random.hpp"
 #include "handwritten/core/timer.hpp"
+#include "handwritten/gemm/block_sizes.hpp"
 
 namespace hw {
 
@@ -237,6 +238,22 @@ SweepOptions parse_sweep_command_line(int argc, char** argv, const std::string& 
     options.check = !no_check;
     options.openblas = !no_openblas;
     return options;
+}
+
+void print_gemm_blocks(const std::vector<std::string>& kernels) {
+    for (const auto& name : kernels) {
+        if (name != "packed" && name != "avx2" && name != "avx512") continue;
+        const GemmKernel* kern = find_gemm_kernel(name);
+        if (!kern || !kern->supported) continue;
+        const GemmBlocks& b = gemm_blocks(name);
+        std::printf("blocks for %s: MC %d, KC %d, NC %d (%s)\n", name.c_str(), b.mc, b.kc, b.nc,
+                    b.source.c_str());
+        std::string text = "  " + b.arithmetic;
+        for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 3))
+            text.replace(at, 1, "\n  ");
+        std::printf("%s\n", text.c_str());
+    }
+    std::printf("\n");
 }
 
 void print_sweep_footnote() {

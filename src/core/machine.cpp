@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -55,6 +56,11 @@ double now_seconds() {
 }  // namespace
 
 CacheSizes cache_sizes() {
+    static const CacheSizes cached = read_cache_sizes();
+    return cached;
+}
+
+CacheSizes read_cache_sizes() {
     CacheSizes c;
 #ifdef _SC_LEVEL1_DCACHE_SIZE
     c.l1d = sysconf(_SC_LEVEL1_DCACHE_SIZE);
@@ -62,6 +68,8 @@ CacheSizes cache_sizes() {
     c.l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
     const long line = sysconf(_SC_LEVEL1_DCACHE_LINESIZE);
     if (line > 0) c.line = line;
+    c.l1d_ways = int(std::max(0L, sysconf(_SC_LEVEL1_DCACHE_ASSOC)));
+    c.l2_ways = int(std::max(0L, sysconf(_SC_LEVEL2_CACHE_ASSOC)));
 #endif
     // sysconf may report 0 or, in VMs, a nonsense L3 (all sockets summed); prefer sysfs when
     // it exists: index0 = L1d, index2 = L2, index3 = L3 on Linux x86.
@@ -69,8 +77,15 @@ CacheSizes cache_sizes() {
         const std::string level = read_sys_text(i, "level"), type = read_sys_text(i, "type");
         const long size = read_sys_cache(i);
         if (size <= 0) continue;
-        if (level == "1" && type == "Data") c.l1d = size;
-        if (level == "2") c.l2 = size;
+        const int ways = std::atoi(read_sys_text(i, "ways_of_associativity").c_str());
+        if (level == "1" && type == "Data") {
+            c.l1d = size;
+            if (ways > 0) c.l1d_ways = ways;
+        }
+        if (level == "2") {
+            c.l2 = size;
+            if (ways > 0) c.l2_ways = ways;
+        }
         if (level == "3") c.l3 = size;
     }
     for (long* v : {&c.l1d, &c.l2, &c.l3})

@@ -14,9 +14,13 @@
 //
 // Each instruction set provides one `MicroKernel` descriptor (plain data, no code runs to build
 // it), defined in a file compiled with that instruction set's flags. The loop nest in
-// gemm_packed.cpp (serial) and gemm_threaded.cpp (OpenMP) calls through these pointers: one
-// call per MR×NR×kc tile, thousands of FMAs, so the indirect call costs nothing measurable.
+// loop_nest.cpp (serial) and step07_threaded.cpp (one nest per thread) calls through these
+// pointers: one call per MR×NR×kc tile, thousands of FMAs, so the indirect call costs nothing
+// measurable. The cache blocks MC, KC, NC are not part of the descriptor: they follow from the
+// caches of the machine the program runs on (block_sizes.cpp).
 #pragma once
+#include "handwritten/core/thread_policy.hpp"
+#include "handwritten/gemm/block_sizes.hpp"
 #include "handwritten/gemm/gemm.hpp"
 
 namespace hw::detail {
@@ -31,7 +35,6 @@ using PackBFn = void (*)(Op op, const float* B, int ldb, int p0, int j0, int kc,
 struct MicroKernel {
     const char* name;  // "avx512-12x32", ...
     int mr, nr;        // register tile
-    int mc, kc, nc;    // cache blocking (see the chapter 05 text for the arithmetic)
     MicroKernelFn kernel;
     PackAFn pack_a;
     PackBFn pack_b;
@@ -40,37 +43,44 @@ struct MicroKernel {
                     float*, int);
 };
 
-extern const MicroKernel kPortableKernel;  // gemm_packed.cpp, plain C++
-extern const MicroKernel kAvx2Kernel;      // gemm_avx2.cpp, AVX2 + FMA
-extern const MicroKernel kAvx512Kernel;    // gemm_avx512.cpp, AVX-512F
-// Alternative AVX-512 register tiles, for tuning experiments only.
-extern const MicroKernel kAvx512_6x64, kAvx512_8x48, kAvx512_14x32;
+extern const MicroKernel kPortableKernel;  // step05_packed.cpp, plain C++
+extern const MicroKernel kAvx2Kernel;      // step06_avx2.cpp, AVX2 + FMA
+extern const MicroKernel kAvx512Kernel;    // step06_avx512.cpp, AVX-512F
 
-// Skinny products (n ≤ kSmallNMax) on AVX-512: a row of C per register, A read in place.
+// The descriptor hw::sgemm runs (sgemm.cpp): the best this CPU has, or HW_SGEMM_KERNEL's.
+const MicroKernel& sgemm_microkernel();
+
+// Skinny products (n ≤ kSmallNMax): a row or a column of C per register, A read in place
+// (step06_avx2.cpp, step06_avx512.cpp).
 constexpr int kSmallNMax = 16;
+void avx2_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc);
 void avx512_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
                     const float* B, int ldb, float beta, float* C, int ldc);
 
 bool cpu_has_avx2_fma();
 bool cpu_has_avx512();
+// Throws std::runtime_error("<step>: this CPU lacks <what>") (registry.cpp, compiled without
+// SIMD flags, so the message is built by code any x86-64 runs).
+[[noreturn]] void throw_cpu_lacks(const char* step, const char* what);
 
-// Block sizes for one call: at most uk.{mc,kc,nc}, split evenly, whole slivers (gemm_packed.cpp).
-void choose_blocks(const MicroKernel& uk, int m, int n, int k, int& MC, int& NC, int& KC);
+// Block sizes for one call of the nest (loop_nest.cpp): at most the machine's blocks for this
+// micro-kernel (block_sizes.cpp), split evenly, whole slivers.
+// The machine's blocks for one micro-kernel (block_sizes.cpp), computed once.
+const GemmBlocks& kernel_blocks(const MicroKernel& uk);
+struct CallBlocks {
+    int mc, kc, nc;
+};
+CallBlocks choose_blocks(const MicroKernel& uk, int m, int n, int k);
 
-// The serial Goto/BLIS loop nest (gemm_packed.cpp) and its OpenMP version (gemm_threaded.cpp).
+// The serial Goto/BLIS loop nest (loop_nest.cpp).
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
-// How a parallel call went for the calling thread: the wall time and the CPU time of its own
-// slab (they differ when the scheduler gave its core to another process), and how long it then
-// waited at the join for the others (long when a helper was not running). The times are 0 when
-// the call ran on one thread (threads = 1). hw::sgemm uses them to back off to one thread on a busy machine.
-struct JoinTiming {
-    int threads = 1;  // the team that ran the call: 1 when it stayed serial (too small to split)
-    double own_seconds = 0, own_cpu_seconds = 0, wait_seconds = 0;
-};
-void loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m, int n,
-                        int k, float alpha, const float* A, int lda, const float* B, int ldb,
-                        float beta, float* C, int ldc, JoinTiming* timing = nullptr);
+// The nest on `threads` threads, one slab of C each (step07_threaded.cpp). Returns how the
+// join went for the calling thread (thread_policy.hpp; threads == 1 when it stayed serial).
+JoinTiming loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m,
+                              int n, int k, float alpha, const float* A, int lda, const float* B,
+                              int ldb, float beta, float* C, int ldc);
 
 // A growable 64-byte-aligned scratch buffer; one per thread (thread_local) keeps sgemm
 // reentrant without allocating on every call.

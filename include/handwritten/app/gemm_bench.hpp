@@ -64,6 +64,10 @@ void run_gemm_sweep(const SweepOptions& options);
 // the result is validated (bad values exit 2) with threads resolved (0 → all cores).
 SweepOptions parse_sweep_command_line(int argc, char** argv, const std::string& program,
                                       const std::string& summary, const SweepOptions& defaults);
+// For each packed step among `kernels` ("packed", "avx2", "avx512") that this CPU runs: the
+// cache blocks MC, KC, NC it uses here and the arithmetic that derived them (block_sizes.hpp).
+void print_gemm_blocks(const std::vector<std::string>& kernels);
+
 // The footnote under every sweep: what the error column means and what the tests allow.
 void print_sweep_footnote();
 

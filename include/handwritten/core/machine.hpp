@@ -16,10 +16,13 @@ namespace hw {
 
 struct CacheSizes {
     long l1d = 0, l2 = 0, l3 = 0;  // bytes per instance (0: unknown)
+    int l1d_ways = 0, l2_ways = 0;  // associativity (0: unknown)
     long line = 64;                // cache-line size in bytes
 };
 // From sysconf(_SC_LEVEL1_DCACHE_SIZE, ...), else /sys/devices/system/cpu/cpu0/cache/.
+// cache_sizes() reads them once and keeps the answer; read_cache_sizes() reads again.
 CacheSizes cache_sizes();
+CacheSizes read_cache_sizes();
 
 struct Peak {
     std::string isa;              // "AVX-512", "AVX2+FMA" or "SSE2"

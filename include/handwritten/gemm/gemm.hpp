@@ -21,17 +21,10 @@ void sgemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, i
            const float* B, int ldb, float beta, float* C, int ldc);
 
 // Threads used by the threaded kernels and by sgemm(). Default: OMP_NUM_THREADS, else all cores.
+// sgemm may use fewer for a product (small, inside a parallel region, on a busy machine: the
+// thread policy of core/thread_policy.hpp); results never depend on the thread count.
 void set_gemm_threads(int threads);
 int gemm_threads();
-
-// What sgemm's busy-machine back-off (sgemm.cpp) has done so far, counted over all calls that
-// were large enough to use more than one thread: how many ran in parallel, how many ran on one
-// thread because a back-off was in force, and how many back-offs were started. The benchmark
-// reports the solo share, so a slow two-thread figure can be told apart from a backed-off one.
-struct SgemmBackoffStats {
-    long parallel_calls = 0, solo_calls = 0, backoffs = 0;
-};
-SgemmBackoffStats sgemm_backoff_stats();
 
 // Matrix-level wrapper: C = alpha · op(A) · op(B) + beta · C, with the shapes checked
 // (std::invalid_argument on mismatch). With beta == 0, C is resized to m×n when needed.

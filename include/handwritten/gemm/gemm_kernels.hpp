@@ -1,30 +1,31 @@
 // gemm_kernels.hpp — every step of the GEMM walk, callable by name, plus a double reference.
 //
-// Each step lives in its own file under src/gemm/ and has the very signature of hw::sgemm
-// (see gemm.hpp for the row-major BLAS semantics), so tests check each one against the
-// reference and the benchmark races them:
+// Each step lives in its own file under src/gemm/, named after the chapter that builds it, and
+// has the very signature of hw::sgemm (see gemm.hpp for the row-major BLAS semantics), so tests
+// check each one against the reference and the benchmark races them:
 //
-//   step              file                         idea
-//   gemm_naive        src/gemm/gemm_naive.cpp      i-j-k triple loop, a dot product per C element
-//   gemm_ikj, ...     src/gemm/gemm_reordered.cpp  the other five loop orders (i-k-j streams rows)
-//   gemm_blocked      src/gemm/gemm_blocked.cpp    i-k-j over cache-sized tiles of A, B and C
-//   gemm_packed       src/gemm/gemm_packed.cpp     Goto/BLIS loop nest, packed panels, portable
-//                                                  MR×NR register-blocked micro-kernel
-//   gemm_avx2         src/gemm/gemm_avx2.cpp       same loop nest, 6×16 AVX2+FMA micro-kernel
-//   gemm_avx512       src/gemm/gemm_avx512.cpp     same loop nest, 12×32 AVX-512 micro-kernel
-//   gemm_threaded     src/gemm/gemm_threaded.cpp   the loop nest split over OpenMP threads
-//   sgemm             src/gemm/sgemm.cpp           dispatcher: best kernel + threads (= "auto")
+//   step              file                          idea
+//   gemm_naive        src/gemm/step03_naive.cpp     i-j-k triple loop, a dot product per C element
+//   gemm_ikj, ...     src/gemm/step03_reordered.cpp the other five loop orders (i-k-j streams rows)
+//   gemm_blocked      src/gemm/step04_blocked.cpp   i-k-j over cache-sized tiles of B and C
+//   gemm_packed       src/gemm/step05_packed.cpp    Goto/BLIS loop nest (loop_nest.cpp), packed
+//                                                   panels, portable 4×8 register-blocked kernel
+//   gemm_avx2         src/gemm/step06_avx2.cpp      same loop nest, 6×16 AVX2+FMA micro-kernel
+//   gemm_avx512       src/gemm/step06_avx512.cpp    same loop nest, 12×32 AVX-512 micro-kernel
+//   gemm_threaded     src/gemm/step07_threaded.cpp  the loop nest on slabs of C, one per thread
+//   sgemm             src/gemm/sgemm.cpp            dispatcher: best kernel + threads (= "auto")
 //
 // Every step is single-threaded except gemm_threaded and sgemm, which use gemm_threads().
 // sgemm additionally stays on one thread for products below kSgemmThreadingMinFlops, inside an
-// OpenMP parallel region, and for a while after a parallel call found a core busy with another
-// process (see src/gemm/sgemm.cpp). Results never depend on the thread count.
+// OpenMP parallel region, and for a while after parallel calls found a core busy with another
+// process (core/thread_policy.hpp). Results never depend on the thread count.
 // gemm_avx2 / gemm_avx512 throw std::runtime_error on a CPU without the instructions; ask
 // gemm_kernels() (the `supported` field) before calling them.
 #pragma once
 #include <string>
 #include <vector>
 
+#include "handwritten/core/thread_policy.hpp"
 #include "handwritten/gemm/gemm.hpp"
 
 namespace hw {
@@ -57,6 +58,10 @@ void gemm_avx512(Op op_a, Op op_b, int m, int n, int k, float alpha, const float
 void gemm_threaded(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
                    const float* B, int ldb, float beta, float* C, int ldc);
 
+// The depth KC of gemm_blocked's tiles on this machine (NC = 512, MC = 64; step04_blocked.cpp
+// derives KC from the L2 size).
+int gemm_blocked_kc();
+
 // The registry: every step in the order of the walk, then "auto" (= hw::sgemm).
 struct GemmKernel {
     std::string name;         // "naive", "ikj", ..., "blocked", "packed", "avx2", "avx512",
@@ -87,5 +92,10 @@ constexpr double kSgemmThreadingMinFlops = 2.0e6;
 void sgemm_reference_f64(Op op_a, Op op_b, int m, int n, int k, double alpha, const float* A,
                          int lda, const float* B, int ldb, double beta, const float* C_in,
                          int ldc, double* C_out, int ldo, double* abs_out = nullptr);
+
+// Earlier spelling of thread_policy::stats() (core/thread_policy.hpp), kept so that callers
+// written against it still build; new code should call hw::thread_policy::stats().
+using SgemmBackoffStats = BackoffStats;
+inline BackoffStats sgemm_backoff_stats() { return thread_policy::stats(); }
 
 }  // namespace hw

@@ -1,4 +1,4 @@
-// gemm_naive.cpp — step 0: the definition, written as three loops.
+// step03_naive.cpp — chapter 03: the definition, written as three loops.
 //
 //     C[i,j] = alpha · Σ_p op(A)[i,p] · op(B)[p,j] + beta · C[i,j]
 //

@@ -1,21 +1,24 @@
-// gemm_avx512.cpp — step 4b: a 12×32 AVX-512 micro-kernel in the same loop nest.
+// step06_avx512.cpp — chapter 06: a 12×32 AVX-512 micro-kernel in the same loop nest.
 //
-// Compiled with the AVX-512 flags (the Makefile's *_avx512.cpp rule); only called after the
-// dispatcher has checked __builtin_cpu_supports for avx512f/vl/bw/dq.
+// Compiled with the AVX-512 flags (the Makefile's *_avx512.cpp rule); its code runs only after
+// hw::gemm_avx512 (below, compiled without SIMD) or the dispatcher has checked
+// __builtin_cpu_supports for avx512f/vl/bw/dq.
 //
-// Why 12×32 on Zen 4? Zen 4 executes a 512-bit FMA as two 256-bit halves ("double-pumped"), so
-// its peak is the same 32 FLOP/cycle as AVX2 (2 pipes × 8 lanes × 2). What AVX-512 buys is
+// Why 12×32? Some AVX-512 cores execute a 512-bit FMA as two 256-bit halves ("double-pumped":
+// Zen 4), so their peak is the same 32 FLOP/cycle as AVX2 (2 pipes × 8 lanes × 2); others have
+// full-width pipes and double it (chapter 03's header measures which). Either way AVX-512 buys
 // registers: 32 zmm of 16 floats instead of 16 ymm of 8 — four times the register file, so a
 // bigger C tile and fewer loads per FMA:
 //   C tile 12×32 = 12 rows × 2 zmm = 24 accumulators
 //   + 2 zmm for a row of the B sliver + broadcasts folded into the FMA ({1to16} memory operand)
 //   = 26 of 32 registers.
 // Per k step: 2 loads of B + 12 broadcast loads for 24 FMAs (AVX2 6×16: 8 loads for 12 FMAs,
-// i.e. 0.58 vs 0.67 loads per FMA), and C is loaded/stored once per 24·kc FMAs. One zmm FMA
-// retires per cycle with 4 cycles latency, so ≥ 4 independent chains are needed; 24 hide it
+// i.e. 0.58 vs 0.67 loads per FMA), and C is loaded/stored once per 24·kc FMAs. An FMA has
+// 4 cycles of latency, so ≥ 4 × (FMAs per cycle) independent chains are needed; 24 hide it
 // with room to spare. BLIS's Zen 4 SGEMM kernel is 32×12 in column-major terms — the same tile.
 #include <immintrin.h>
 
+#include "handwritten/gemm/gemm_kernels.hpp"
 #include "microkernel.hpp"
 #include "pack.hpp"
 
@@ -322,14 +325,9 @@ void small_n_cols_from_rows(int k, int n, const float* A, int lda, const float* 
 
 }  // namespace
 
-// Cache blocking (chapter 06 derives these from this machine's caches; measured best of a
-// small sweep, ±3% noise between the candidates):
-//   A sliver MR×KC = 12·256·4 = 12 KiB  → stays in the 32 KiB L1 while B slivers stream by;
-//   B block KC×NC = 256·1024·4 = 1 MiB  → the L2 (1 MiB), reused by every A sliver;
-//   A block MC×KC = 96·256·4 = 96 KiB   → packed once per (jc, pc, ic).
-const MicroKernel kAvx512Kernel = {"avx512-12x32", kMR, kNR, 96, 256, 1024,
-                                   avx512_kernel<kMR, kNV>, pack_a_avx512, pack_b_avx512,
-                                   avx512_small_n};
+// The cache blocks come from this machine's caches (block_sizes.cpp; chapter 06 prints them).
+const MicroKernel kAvx512Kernel = {"avx512-12x32", kMR, kNR, avx512_kernel<kMR, kNV>,
+                                   pack_a_avx512, pack_b_avx512, avx512_small_n};
 
 }  // namespace hw::detail
 
@@ -389,12 +387,17 @@ void avx512_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const fl
 
 }  // namespace hw::detail
 
-// Other register tiles, kept for experiments (tools/gemm_tune compares them; not registered).
-namespace hw::detail {
-const MicroKernel kAvx512_6x64 = {"avx512-6x64", 6, 64, 96, 256, 1024,
-                                  avx512_kernel<6, 4>, pack_a<6>, pack_b<64>, avx512_small_n};
-const MicroKernel kAvx512_8x48 = {"avx512-8x48", 8, 48, 96, 256, 1024,
-                                  avx512_kernel<8, 3>, pack_a<8>, pack_b<48>, avx512_small_n};
-const MicroKernel kAvx512_14x32 = {"avx512-14x32", 14, 32, 98, 256, 1024,
-                                   avx512_kernel<14, 2>, pack_a<14>, pack_b<32>, avx512_small_n};
-}  // namespace hw::detail
+namespace hw {
+
+// The step's entry point. target("no-avx") keeps this one function free of AVX instructions
+// (argument moves included), so the CPU check itself runs on any x86-64.
+__attribute__((target("no-avx"))) void gemm_avx512(Op op_a, Op op_b, int m, int n, int k,
+                                                   float alpha, const float* A, int lda,
+                                                   const float* B, int ldb, float beta, float* C,
+                                                   int ldc) {
+    if (!detail::cpu_has_avx512()) detail::throw_cpu_lacks("gemm_avx512", "AVX-512");
+    detail::loop_nest(detail::kAvx512Kernel, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta,
+                      C, ldc);
+}
+
+}  // namespace hw

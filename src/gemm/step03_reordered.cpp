@@ -1,4 +1,4 @@
-// gemm_reordered.cpp — step 1: the same three loops in the other five orders.
+// step03_reordered.cpp — chapter 03: the same three loops in the other five orders.
 //
 // The arithmetic is identical; only the order of memory accesses changes. What matters is the
 // innermost loop (for op_a = op_b = N, row-major):

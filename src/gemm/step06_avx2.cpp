@@ -1,0 +1,302 @@
+// step06_avx2.cpp — chapter 06: a 6×16 AVX2+FMA micro-kernel in the same loop nest.
+//
+// Compiled with -mavx2 -mfma (the Makefile's *_avx2.cpp rule); its code runs only after
+// hw::gemm_avx2 (below, compiled without SIMD) or the dispatcher has checked
+// __builtin_cpu_supports("avx2") and ("fma").
+//
+// Register arithmetic (16 ymm registers of 8 floats):
+//   C tile 6×16 = 6 rows × 2 ymm = 12 accumulators
+//   + 2 ymm for the current row of the B sliver (16 floats) + 1 for a broadcast A value = 15.
+// Per k step: 2 loads of B, 6 broadcasts of A, 12 FMAs. An FMA has 4-cycle latency and two
+// issue per cycle, so 4 × 2 = 8 independent accumulators are the minimum to keep both FMA
+// pipes busy; 12 give slack. Each B value is reused 6 times and each A value 16 times
+// (arithmetic intensity of the kernel: 12 FMAs per 8 loads).
+#include <immintrin.h>
+
+
+#include "handwritten/gemm/gemm_kernels.hpp"
+#include "common.hpp"
+#include "microkernel.hpp"
+#include "pack.hpp"
+
+namespace hw::detail {
+namespace {
+
+constexpr int kMR = 6, kNR = 16;
+
+void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C,
+                 int ldc, float alpha, float beta, int m_eff, int n_eff) {
+    __m256 acc[kMR][2];
+#pragma GCC unroll 16
+    for (int r = 0; r < kMR; ++r) {
+        acc[r][0] = _mm256_setzero_ps();
+        acc[r][1] = _mm256_setzero_ps();
+    }
+
+    // Touch the C tile early so its lines are in L1 when the k loop ends (C comes from L2 or L3).
+    for (int r = 0; r < m_eff; ++r) _mm_prefetch(reinterpret_cast<const char*>(C + long(r) * ldc), _MM_HINT_T0);
+
+#pragma GCC unroll 4
+    for (int p = 0; p < kc; ++p) {
+        _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * kNR), _MM_HINT_T0);
+        const __m256 b0 = _mm256_load_ps(Bp), b1 = _mm256_load_ps(Bp + 8);
+#pragma GCC unroll 16
+        for (int r = 0; r < kMR; ++r) {
+            const __m256 a = _mm256_broadcast_ss(Ap + r);
+            acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+        }
+        Ap += kMR;
+        Bp += kNR;
+    }
+
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    if (m_eff == kMR && n_eff == kNR) {
+#pragma GCC unroll 16
+        for (int r = 0; r < kMR; ++r) {
+            float* c = C + long(r) * ldc;
+            __m256 x0 = _mm256_mul_ps(acc[r][0], va), x1 = _mm256_mul_ps(acc[r][1], va);
+            if (beta != 0.0f) {  // beta == 0: C is not read
+                x0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), x0);
+                x1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), x1);
+            }
+            _mm256_storeu_ps(c, x0);
+            _mm256_storeu_ps(c + 8, x1);
+        }
+        return;
+    }
+    // Edge tile: AVX2 masked loads/stores (vmaskmovps) touch only the valid columns. The mask
+    // is "lane index < columns left", built by one compare.
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n_eff), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n_eff - 8), lane);
+#pragma GCC unroll 16
+    for (int r = 0; r < kMR; ++r) {
+        if (r >= m_eff) break;
+        float* c = C + long(r) * ldc;
+        __m256 x0 = _mm256_mul_ps(acc[r][0], va), x1 = _mm256_mul_ps(acc[r][1], va);
+        if (beta != 0.0f) {
+            x0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m0), x0);
+            x1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8, m1), x1);
+        }
+        _mm256_maskstore_ps(c, m0, x0);
+        _mm256_maskstore_ps(c + 8, m1, x1);
+    }
+}
+
+// Packing A stored m×k (Op::N) into 6-row slivers is a transpose: pack.hpp's generic version
+// copies it float by float. Here 8 columns of the 6 rows are loaded as 6 ymm (+2 zero rows),
+// transposed 8×8 in registers (unpack / shuffle / permute, 24 shuffles for 64 floats), and the
+// first 6 lanes of each result row are stored: about 3× faster, and packing A is a few percent
+// of a square product's time on AVX2.
+inline void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; ++i) {
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
+        r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
+    }
+}
+
+void pack_a_avx2(Op op, const float* A, int lda, int i0, int p0, int mc, int kc, float* dst) {
+    if (op == Op::T) {
+        pack_a<kMR>(op, A, lda, i0, p0, mc, kc, dst);
+        return;
+    }
+    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    for (int ir = 0; ir < mc; ir += kMR) {
+        const int mr = mc - ir < kMR ? mc - ir : kMR;
+        const float* rows[kMR];
+        for (int r = 0; r < kMR; ++r) rows[r] = A + long(i0 + ir + (r < mr ? r : 0)) * lda + p0;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            __m256 x[8];
+#pragma GCC unroll 8
+            for (int r = 0; r < 8; ++r)
+                x[r] = r < mr ? _mm256_loadu_ps(rows[r < kMR ? r : 0] + p) : _mm256_setzero_ps();
+            transpose8(x);
+            // x[q] = column p + q of the 8 rows: its first 6 lanes are the sliver's row p + q.
+            // Full 8-float stores overlap the next row's first two floats, which the next store
+            // rewrites; the last one is masked so nothing past the sliver is touched.
+#pragma GCC unroll 8
+            for (int q = 0; q < 7; ++q) _mm256_storeu_ps(dst + long(p + q) * kMR, x[q]);
+            _mm256_maskstore_ps(dst + long(p + 7) * kMR, six, x[7]);
+        }
+        for (; p < kc; ++p)
+            for (int r = 0; r < kMR; ++r) dst[long(p) * kMR + r] = r < mr ? rows[r][p] : 0.0f;
+        dst += long(kMR) * kc;
+    }
+}
+
+// Packing B stored n×k (Op::T, the dX = dY·Wᵀ product) into 16-column slivers is a transpose too:
+// 8 stored rows (= columns of op(B)) × 8 floats are transposed in registers into 8 sliver rows
+// of 8 columns, twice per sliver.
+void pack_b_avx2(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc, float* dst) {
+    if (op == Op::N) {
+        pack_b<kNR>(op, B, ldb, p0, j0, kc, nc, dst);
+        return;
+    }
+    for (int jr = 0; jr < nc; jr += kNR) {
+        for (int half = 0; half < 2; ++half) {
+            const int cols = nc - jr - 8 * half < 8 ? nc - jr - 8 * half : 8;  // may be ≤ 0
+            float* d = dst + 8 * half;
+            if (cols <= 0) {
+                for (int p = 0; p < kc; ++p) _mm256_store_ps(d + long(p) * kNR, _mm256_setzero_ps());
+                continue;
+            }
+            const float* rows[8];
+            for (int c = 0; c < 8; ++c) rows[c] = B + long(j0 + jr + 8 * half + (c < cols ? c : 0)) * ldb + p0;
+            int p = 0;
+            for (; p + 8 <= kc; p += 8) {
+                __m256 x[8];
+#pragma GCC unroll 8
+                for (int c = 0; c < 8; ++c) x[c] = c < cols ? _mm256_loadu_ps(rows[c] + p) : _mm256_setzero_ps();
+                transpose8(x);
+#pragma GCC unroll 8
+                for (int q = 0; q < 8; ++q) _mm256_store_ps(d + long(p + q) * kNR, x[q]);
+            }
+            for (; p < kc; ++p)
+                for (int c = 0; c < 8; ++c) d[long(p) * kNR + c] = c < cols ? rows[c][p] : 0.0f;
+        }
+        dst += long(kNR) * kc;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Skinny products, n ≤ 16: the MLP's output layer (batch×256 · 256×10, and its dW).
+//
+// With n = 10 the 6×16 tile above computes 16 columns to keep 10, and packing all of A costs as
+// much as the multiply. So op(B) (k×n) is packed once into k rows of 16 floats (zero-padded),
+// which stays in L1 for the whole call, and A is read where it lies — no packing of A at all.
+//
+// Rows of C (op_a = N, A stored m×k): two ymm hold one row of C (16 lanes, masked to n), six
+// rows give 12 accumulators, and each FMA broadcasts one element of A straight from memory.
+template <int MR>
+void small_n_rows(int k, const float* A, long a_row, long a_col, const float* Bp, float* C,
+                  int ldc, float alpha, float beta, __m256i m0, __m256i m1) {
+    __m256 acc[MR][2];
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+#pragma GCC unroll 2
+    for (int p = 0; p < k; ++p) {
+        const __m256 b0 = _mm256_load_ps(Bp + 16L * p), b1 = _mm256_load_ps(Bp + 16L * p + 8);
+        const float* a = A + p * a_col;
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; ++r) {
+            const __m256 ar = _mm256_broadcast_ss(a + r * a_row);
+            acc[r][0] = _mm256_fmadd_ps(ar, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(ar, b1, acc[r][1]);
+        }
+    }
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r) {
+        float* c = C + long(r) * ldc;
+        __m256 x0 = _mm256_mul_ps(acc[r][0], va), x1 = _mm256_mul_ps(acc[r][1], va);
+        if (beta != 0.0f) {  // beta == 0: C is not read
+            x0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m0), x0);
+            x1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c + 8, m1), x1);
+        }
+        _mm256_maskstore_ps(c, m0, x0);
+        _mm256_maskstore_ps(c + 8, m1, x1);
+    }
+}
+
+// Columns of C (op_a = T, A stored k×m, the dW = Xᵀ·dY product): a row of stored A is
+// contiguous along m, so vectorise along m instead. One ymm holds 8 rows of one column of C;
+// up to 12 columns give 12 accumulators, every lane useful even for n = 10. The 8×J tile is then
+// written through a small buffer, transposed, into the row-major C.
+void small_n_cols(int k, int j0, int cols, const float* A, int lda, const float* Bp, float* C,
+                  int ldc, float alpha, float beta, int rows) {
+    constexpr int J = 12;
+    __m256 acc[J];
+#pragma GCC unroll 12
+    for (int j = 0; j < J; ++j) acc[j] = _mm256_setzero_ps();
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i rmask = _mm256_cmpgt_epi32(_mm256_set1_epi32(rows), lane);
+    for (int p = 0; p < k; ++p) {
+        const __m256 a = rows == 8 ? _mm256_loadu_ps(A + long(p) * lda)
+                                   : _mm256_maskload_ps(A + long(p) * lda, rmask);
+        const float* b = Bp + 16L * p + j0;
+#pragma GCC unroll 12
+        for (int j = 0; j < J; ++j) {
+            if (j >= cols) break;  // only the live columns: 10 FMAs per p for n = 10, not 12
+            acc[j] = _mm256_fmadd_ps(a, _mm256_broadcast_ss(b + j), acc[j]);
+        }
+    }
+    alignas(32) float tile[J][8];
+#pragma GCC unroll 12
+    for (int j = 0; j < J; ++j) {
+        if (j >= cols) break;
+        _mm256_store_ps(tile[j], acc[j]);
+    }
+    for (int i = 0; i < rows; ++i) {
+        float* c = C + long(i) * ldc + j0;
+        for (int j = 0; j < cols; ++j)
+            c[j] = beta == 0.0f ? alpha * tile[j][i] : alpha * tile[j][i] + beta * c[j];
+    }
+}
+
+}  // namespace
+
+// The cache blocks come from this machine's caches (block_sizes.cpp; chapter 06 prints them).
+const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, avx2_kernel, pack_a_avx2, pack_b_avx2,
+                                 avx2_small_n};
+
+void avx2_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0.0f) {
+        scale_c(m, n, beta, C, ldc);
+        return;
+    }
+    thread_local PackBuffer buf_b;
+    float* Bp = buf_b.get(16L * k);  // op(B) as k rows of 16, zero-padded past n
+    for (int p = 0; p < k; ++p)
+        for (int j = 0; j < 16; ++j)
+            Bp[16L * p + j] = j < n ? (op_b == Op::N ? B[long(p) * ldb + j] : B[long(j) * ldb + p]) : 0.0f;
+    if (op_a == Op::T) {  // A stored k×m: 8 rows of C per pass, columns in groups of 12
+        for (int i = 0; i < m; i += 8)
+            for (int j0 = 0; j0 < n; j0 += 12)
+                small_n_cols(k, j0, (n - j0 < 12 ? n - j0 : 12), A + i, lda, Bp, C + long(i) * ldc, ldc,
+                             alpha, beta, (m - i < 8 ? m - i : 8));
+        return;
+    }
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), lane);
+    int i = 0;
+    for (; i + 6 <= m; i += 6)
+        small_n_rows<6>(k, A + long(i) * lda, lda, 1, Bp, C + long(i) * ldc, ldc, alpha, beta, m0, m1);
+    for (; i < m; ++i)
+        small_n_rows<1>(k, A + long(i) * lda, lda, 1, Bp, C + long(i) * ldc, ldc, alpha, beta, m0, m1);
+}
+
+}  // namespace hw::detail
+
+namespace hw {
+
+// The step's entry point. target("no-avx") keeps this one function free of AVX instructions
+// (argument moves included), so the CPU check itself runs on any x86-64.
+__attribute__((target("no-avx"))) void gemm_avx2(Op op_a, Op op_b, int m, int n, int k,
+                                                 float alpha, const float* A, int lda,
+                                                 const float* B, int ldb, float beta, float* C,
+                                                 int ldc) {
+    if (!detail::cpu_has_avx2_fma()) detail::throw_cpu_lacks("gemm_avx2", "AVX2/FMA");
+    detail::loop_nest(detail::kAvx2Kernel, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C,
+                      ldc);
+}
+
+}  // namespace hw
