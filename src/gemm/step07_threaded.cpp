@@ -62,8 +62,13 @@ JoinTiming loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op
     {
         clock.share_begins();
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();  // nt may be < asked
+        // BEGIN SOLUTION 07 the thread split: thread t of nt gets slivers [units*t/nt, units*(t+1)/nt)
         const int lo = int(long(units) * t / nt) * unit;
         const int hi = std::min(extent, int(long(units) * (t + 1) / nt) * unit);
+        // ELSE
+        // const int lo = 0, hi = 0;  // each thread's slab [lo, hi) of the extent, in whole units
+        // (void)t, (void)nt, (void)units;
+        // END SOLUTION
         if (hi > lo) run_slab(uk, split_n, lo, hi, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         clock.share_ends();
     }
