@@ -183,14 +183,18 @@ def totals(outcomes: List[engine.Outcome]) -> Dict[str, float]:
             "withheld_max": sum(o.item.points for o in withheld)}
 
 
+def items(count: int) -> str:
+    return f"{count} hidden item{'' if count == 1 else 's'}"
+
+
 def summary_sentence(outcomes: List[engine.Outcome], show_withheld: bool, withheld_elsewhere: int) -> str:
     t = totals(outcomes)
     text = f"score: visible {t['visible_score']:g}/{t['visible_max']:g}"
     if t["withheld_items"]:
         text += (f"; withheld {t['score'] - t['visible_score']:g}/{t['withheld_max']:g}, total {t['score']:g}/{t['max']:g}"
-                 if show_withheld else f"; {t['withheld_items']} hidden items ({t['withheld_max']:g} points) not shown")
+                 if show_withheld else f"; {items(t['withheld_items'])} ({t['withheld_max']:g} points) not shown")
     if withheld_elsewhere:
-        text += f"; {withheld_elsewhere} hidden items are not in this tree (they are graded on submission)"
+        text += f"; {items(withheld_elsewhere)} not in this tree (graded on submission)"
     failed = sum(1 for o in outcomes if o.status != "passed" and (show_withheld or not o.item.withheld))
     return text + (f"; {failed} shown items lost points" if failed else "")
 
