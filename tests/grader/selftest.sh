@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # selftest.sh BUILD — the course kit's own checks (make kit-selftest; CI runs it):
-#   1. the solution tree grades 100% (every item, hidden ones included);
+#   1. the solution tree grades 100% (every item, hidden ones included; timed items must be
+#      correct, their speed is printed but never asserted);
 #   2. the fully stripped tree builds, as a student tree too, and scores 0 on every item;
 #   3. every solution region is caught by a rubric item of its chapter (check-kit);
 #   4. one CHAPTERS subset: its handed-out tree scores 0 on its items, the solution's hand-in
-#      files graded as a submission score 100%, and a partly solved submission scores between.
+#      files graded as a submission score 100%, and a partly solved submission (the solution
+#      with the chapter's first region stubbed again) is graded.
 # Trees under BUILD/kit reuse the solution's objects, so each builds only what it changes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
