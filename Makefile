@@ -58,7 +58,7 @@ BENCH_ARGS ?=
 # Keep the chapters' object files (make would delete them as intermediates and relink every time).
 .SECONDARY:
 
-.PHONY: check-layout all test sanitize run data data-fashion bench bench-avx2 bench-smoke bench-plot clean help deps-test deps-bench student
+.PHONY: check-layout check-texts all test sanitize run data data-fashion data-digits tutorials bench bench-avx2 bench-smoke bench-plot clean help deps-test deps-bench student
 .PHONY: grade grade-bins grade-all handin autograder-zip check-kit kit-selftest
 
 all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests $(EXERCISE_BINS)
@@ -72,11 +72,14 @@ help:
 	@echo "                     ($(RUN_CHAPTER); pass flags with RUN_ARGS='--epochs 1')"
 	@echo "  make data          fetch MNIST into data/mnist/ and verify SHA-256 (no-op when present)"
 	@echo "  make data-fashion  install Fashion-MNIST (Debian dataset-fashion-mnist) into data/fashion/"
+	@echo "  make data-digits   scikit-learn's 8x8 digits (from Debian python3-sklearn) into data/digits/"
+	@echo "  make tutorials     the five tutorials this project grew from, one command each, and their table"
 	@echo "  make bench         run the Google Benchmark GEMM suite (BENCH_ARGS='--benchmark_filter=...')"
 	@echo "  make bench-avx2    AVX2 against AVX2 on any machine: ours, OpenBLAS Haswell, BLIS haswell"
 	@echo "  make bench-smoke   a few-second pass of the benchmark so it cannot rot (CI runs it)"
 	@echo "  make bench-plot    turn $(BUILD)/bench.json into $(BUILD)/bench.svg (GFLOP/s vs n)"
 	@echo "  make check-layout  check that no library folder includes a higher one (README, Layout)"
+	@echo "  make check-texts   check that every file the chapter texts and the README name exists"
 	@echo "  make student       write the student version into $(BUILD)/student/ (CHAPTERS=03,04,05: only those"
 	@echo "                     chapters' solution regions are stripped; default: all)"
 	@echo "  make grade         grade this tree: every rubric item in its own process (a student tree grades"
@@ -182,6 +185,13 @@ data:
 data-fashion:
 	@bash data/fetch_fashion.sh data/fashion
 
+data-digits:
+	@bash data/fetch_digits.sh data/digits
+
+# The five tutorials (README, "The five tutorials, reproduced"): each one's command, then the table.
+tutorials: data data-digits $(CHAPTER_BINS)
+	@bash tests/run_tutorials.sh $(BUILD)/bin
+
 # OpenBLAS reads OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE at load time; unset them so it runs the
 # kernel it picks for this CPU, as the peers' scripts do. OMP_WAIT_POLICY is left to libgomp's
 # default (idle threads spin briefly, then sleep), as OpenBLAS's own pool does; set
@@ -209,6 +219,9 @@ bench-plot:
 
 check-layout:
 	@bash tests/check_layout.sh
+
+check-texts:
+	@python3 tests/check_texts.py
 
 # ---------------------------------------------------------------- the course kit (tests/grader/)
 # README's "For instructors" section describes these. CHAPTERS=03,04,05 picks an assignment's chapters.

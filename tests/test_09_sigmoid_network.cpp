@@ -21,6 +21,7 @@
 #include "handwritten/core/random.hpp"
 #include "handwritten/nn/sigmoid_network.hpp"
 #include "handwritten/nn/vector_ops.hpp"
+#include "temp_files.hpp"
 
 namespace {
 
@@ -98,19 +99,7 @@ hw::SigmoidNetworkConfig small_config() {
     return c;
 }
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "hw-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using hw_test::TempDir;
 
 }  // namespace
 

@@ -37,23 +37,13 @@
 #include "handwritten/nn/sigmoid.hpp"
 #include "handwritten/nn/softmax_cross_entropy.hpp"
 #include "handwritten/train/trainer.hpp"
+#include "temp_files.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "hw-test10-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using hw_test::TempDir;
 
 hw::Matrix random_matrix(std::size_t rows, std::size_t cols, hw::Rng& rng, float lo = -1, float hi = 1) {
     hw::Matrix m(rows, cols);
@@ -692,7 +682,7 @@ TEST_CASE("train() rejects data that does not fit the network") {
     const hw::LabeledSet too_many_classes = blobs(50, 8, 4, 1);
     CHECK_THROWS_AS(hw::train(net, too_many_classes, o), std::invalid_argument);
     const hw::LabeledSet ok = blobs(10, 8, 3, 1);
-    o.batch = 0;
+    o.batch = -1;  // 0 is the full batch (test_tutorials.cpp); below it nothing is
     CHECK_THROWS_AS(hw::train(net, ok, o), std::invalid_argument);
 }
 

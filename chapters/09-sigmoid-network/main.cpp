@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "handwritten/app/cli.hpp"
+#include "handwritten/app/tutorials.hpp"
 #include "handwritten/report/evaluation.hpp"
 #include "handwritten/data/idx.hpp"
 #include "handwritten/report/json.hpp"
@@ -35,6 +36,9 @@ struct Settings {
     int hidden = 200, epochs = 5, show = 6;
     long limit = 0;
     double lr = 0.3, lr_decay = 1.0;
+    // --train-scale: training pixels are raw/train_scale, test pixels always raw/255. Anything but
+    // 255 is a bug, kept to show its cost: one NumPy tutorial divides its training images by 25.
+    double train_scale = 255;
     long seed = 1;
 };
 
@@ -62,6 +66,7 @@ Evaluation evaluate(const hw::SigmoidNetwork& net, const hw::LabeledSet& set) {
 
 int main(int argc, char** argv) {
     Settings s;
+    std::string tutorial;  // only for --help: expand_tutorial has replaced it by the preset's flags
     hw::Cli cli("09-sigmoid-network",
                 "Train the classic 784-H-10 sigmoid network on MNIST, one sample at a time.");
     cli.option("--data", s.data, "directory with the four IDX files (default: data/mnist, or $HW_DATA_DIR)")
@@ -77,6 +82,8 @@ int main(int argc, char** argv) {
                 "weights U(-0.5, 0.5), or N(0, 1/sqrt(fan_in)) as in the book")
         .choice("--loss", s.loss, {"squared", "cross-entropy"},
                 "the loss: the book's squared error, or the cross-entropy (exercise 1)")
+        .option("--train-scale", s.train_scale,
+                "divide TRAINING pixels by this (test pixels stay /255): 25 is one tutorial's bug")
         .option("--seed", s.seed, "seed for the weights and the shuffles")
         .option("--limit", s.limit, "train on the first N training images only (0: all)")
         .option("--show", s.show, "misclassified test digits to print as text art")
@@ -85,20 +92,27 @@ int main(int argc, char** argv) {
         .option("--metrics", s.metrics, "write per-epoch numbers and the confusion matrix as JSON")
         .option("--save", s.save, "save the trained model to this file")
         .option("--load", s.load, "start from a saved model (its sizes and scale win)")
+        .option("--tutorial", tutorial, "T2: the NumPy tutorial's own settings (flags after it still win)")
         .epilog("Examples:\n"
                 "  build/bin/09-sigmoid-network                      # 784-200-10, lr 0.3, 5 epochs\n"
                 "  build/bin/09-sigmoid-network --hidden 100 --lr 0.1 --epochs 1\n"
+                "  build/bin/09-sigmoid-network --tutorial T2                # = --hidden 100 --lr 0.02 --epochs 1 --train-scale 25\n"
                 "  build/bin/09-sigmoid-network --save runs/09-sigmoid-network/model.hwm\n"
                 "  build/bin/09-sigmoid-network --load runs/09-sigmoid-network/model.hwm --epochs 0\n"
                 "Environment: HW_DATA_DIR (data directory), HW_SIMD=portable (no AVX2),\n"
                 "HW_PROGRESS=0 (no progress bar).");
-    cli.parse(argc, argv);
+    std::string error;
+    hw::ArgvView args(hw::expand_tutorial(std::vector<std::string>(argv, argv + argc), "09-sigmoid-network", error));
+    if (!error.empty()) cli.fail(error);
+    cli.parse(args.argc(), args.argv());
     cli.check(s.hidden > 0 && s.hidden <= 100000, "--hidden must be in 1..100000");
     cli.check(s.lr > 0, "--lr must be positive");
     cli.check(s.lr_decay > 0, "--lr-decay must be positive");
     cli.check(s.epochs >= 0, "--epochs must be >= 0");
     cli.check(s.epochs > 0 || !s.load.empty(), "--epochs 0 only makes sense with --load FILE");
     cli.check(s.limit >= 0 && s.show >= 0, "--limit and --show must be >= 0");
+    cli.check(s.train_scale >= 1 && s.train_scale <= 1e6, "--train-scale must be in 1..1e6");
+    cli.check(s.train_scale == 255 || s.scale == "unit", "--train-scale needs --scale unit");
     if (s.simd != "auto" && !hw::set_vector_isa(s.simd)) cli.fail("this CPU cannot run --simd " + s.simd);
 
     try {
@@ -132,6 +146,13 @@ int main(int argc, char** argv) {
         if (s.scale == "book") {
             apply_book_scale(data.train.images);
             apply_book_scale(data.test.images);
+        }
+        if (s.train_scale != 255) {  // the images are raw/255 already
+            const float factor = static_cast<float>(255.0 / s.train_scale);
+            data.train.images.apply([factor](float v) { return v * factor; });
+            std::printf("NOTE: training inputs are x/%g (up to %.2f) but test inputs x/255: the network is "
+                        "tested on inputs %.1fx smaller than it learned from\n",
+                        s.train_scale, factor, factor);
         }
         std::printf("09-sigmoid-network: %d-%d-%d sigmoid, bias %s, init %s, squared error, "
                     "per-sample SGD (batch 1)\n",
@@ -218,6 +239,7 @@ int main(int argc, char** argv) {
             out.key("lr_decay").value(s.lr_decay);
             out.key("epochs").value(s.epochs);
             out.key("scale").value(s.scale);
+            out.key("train_scale").value(s.train_scale);
             out.key("bias").value(config.bias);
             out.key("init").value(config.init);
             out.key("seed").value(static_cast<long long>(s.seed));

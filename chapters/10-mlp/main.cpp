@@ -15,6 +15,7 @@
 #include "handwritten/app/cli.hpp"
 #include "handwritten/app/flag_table.hpp"
 #include "handwritten/app/mlp_run.hpp"
+#include "handwritten/core/thread_policy.hpp"
 #include "handwritten/data/idx.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
@@ -148,7 +149,7 @@ void print_training_time(const hw::History& history) {
                     median(per_epoch(history, train_seconds)), median(per_epoch(history, epoch_seconds)),
                     median(per_epoch(history, gemm_gflops)), 100 * median(per_epoch(history, gemm_share)));
     // On a machine shared with other jobs sgemm may have run on one thread for a while.
-    const hw::SgemmBackoffStats backoff = hw::sgemm_backoff_stats();
+    const hw::BackoffStats backoff = hw::thread_policy::stats();
     if (backoff.backoffs > 0)
         std::printf("GEMM back-off: another process held a core; %ld back-offs, %.0f%% of the "
                     "products ran on one thread\n", backoff.backoffs,
@@ -168,8 +169,9 @@ int main(int argc, char** argv) {
         hw::Sequential net = build_network(s);
         const hw::Mnist data = hw::load_run_data(s);
         hw::check_network_fits(net, data.train, hw::class_names(s.dataset).size(), s, cli);
-        std::printf("10-mlp: %s MLP, %s hidden, logits + softmax cross-entropy, init %s, %zu parameters\n",
-                    hw::layer_list(net.spec().sizes).c_str(), net.spec().activation.c_str(), s.init.c_str(),
+        std::printf("10-mlp: %s MLP, %s hidden, logits + %s, init %s, %zu parameters\n",
+                    hw::layer_list(net.spec().sizes).c_str(), net.spec().activation.c_str(),
+                    s.loss == "mse" ? "sigmoid outputs, mean squared error" : "softmax cross-entropy", s.init.c_str(),
                     net.parameter_count());
         std::printf("%s", net.summary().c_str());
         std::printf("data: %s (%s, %zu train, %zu test)\n", data.dir.c_str(), s.dataset.c_str(), data.train.size(),
@@ -181,7 +183,8 @@ int main(int argc, char** argv) {
 
         // ---------------------------------------------------------------- test set
         const auto& names = hw::class_names(s.dataset);
-        const hw::LossAccuracy test = hw::evaluate(net, data.test.images, data.test.labels, 0, data.test.size());
+        const hw::LossAccuracy test =
+            hw::evaluate(net, data.test.images, data.test.labels, 0, data.test.size(), 1000, s.loss);
         const hw::TestSetReport report = hw::report_test_set(data.test, net.predict_proba(data.test.images),
                                                              net.output_size(), names, s,
                                                              "probability given to the wrong class");

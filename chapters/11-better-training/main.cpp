@@ -18,6 +18,7 @@
 #include "handwritten/app/mlp_run.hpp"
 #include "handwritten/app/toolbox_report.hpp"
 #include "handwritten/app/toolbox_run.hpp"
+#include "handwritten/app/tutorials.hpp"
 #include "handwritten/core/number_list.hpp"
 #include "handwritten/data/idx.hpp"
 #include "handwritten/gemm/gemm.hpp"
@@ -37,8 +38,12 @@ void parse_command_line(int argc, char** argv, hw::FlagTable& flags, hw::Toolbox
                "  build/bin/11-better-training --layers 784,800,800,10 --dropout 0.3 --augment --schedule cosine\n"
                "  build/bin/11-better-training --layers 784,256,256,256,10 --init small --show-init\n"
                "  build/bin/11-better-training --epochs 5 --sweep \"lr=1e-3,3e-3;batch=64,128\"\n"
-               "  build/bin/11-better-training --dataset fashion --dropout 0.3 --augment --shift 1 --rotate 0");
-    cli.parse(argc, argv);
+               "  build/bin/11-better-training --dataset fashion --dropout 0.3 --augment --shift 1 --rotate 0\n"
+               "  build/bin/11-better-training --tutorial T4                 # the 8x8 digits tutorial, as given");
+    std::string error;  // --tutorial T4 → the preset's flags, then the ones given after it
+    hw::ArgvView args(hw::expand_tutorial(std::vector<std::string>(argv, argv + argc), "11-better-training", error));
+    if (!error.empty()) cli.fail(error);
+    cli.parse(args.argc(), args.argv());
     hw::default_sgd_lr(cli, s, 0.05f);
     hw::check_run_flags(cli, flags, s);
     try {
@@ -56,13 +61,20 @@ hw::ToolboxRun load_or_train(const hw::ToolboxSettings& s, const hw::Mnist& data
         std::printf("loaded %s: %s\n", s.load.c_str(), r.net.spec().to_config().c_str());
         hw::check_network_fits(r.net, data.train, hw::class_names(s.dataset).size(), s, cli);
         if (s.epochs > 0) std::printf("note: --load evaluates the saved model; --epochs is ignored\n");
-        r.test = hw::evaluate(r.net, data.test.images, data.test.labels, 0, data.test.size());
+        r.test = hw::evaluate(r.net, data.test.images, data.test.labels, 0, data.test.size(), 1000, s.loss);
         return r;
     }
-    std::printf("network: %s, init %s-%s\n", hw::toolbox_spec(s).to_config().c_str(), s.init.c_str(),
-                s.init_dist.c_str());
-    std::printf("training: %s, lr %g, batch %d, %d epochs, seed %ld, validation %.0f%% of train\n",
-                s.optimizer.name.c_str(), s.lr, s.batch, s.epochs, s.seed, 100 * s.val);
+    char init[64];
+    if (s.init == "normal")
+        std::snprintf(init, sizeof init, "N(0, %g²) weights, %s biases", s.init_sigma,
+                      s.bias_sigma > 0 ? ("N(0, " + hw::number_text(s.bias_sigma) + "²)").c_str() : "zero");
+    else
+        std::snprintf(init, sizeof init, "%s-%s", s.init.c_str(), s.init_dist.c_str());
+    std::printf("network: %s, init %s, %s\n", hw::toolbox_spec(s).to_config().c_str(), init,
+                s.loss == "mse" ? "sigmoid outputs + mean squared error" : "softmax cross-entropy");
+    std::printf("training: %s, lr %g, batch %s, %d epochs, seed %ld, validation %.0f%% of train\n",
+                s.optimizer.name.c_str(), s.lr, s.batch == 0 ? "0 (full batch)" : std::to_string(s.batch).c_str(),
+                s.epochs, s.seed, 100 * s.val);
     if (s.show_init) {
         hw::Sequential fresh = hw::build_toolbox_network(s);
         hw::print_layer_signal(fresh, data.train.images);
@@ -121,6 +133,14 @@ int main(int argc, char** argv) {
         if (!r.history.epochs.empty())
             for (const std::string& f : hw::write_toolbox_curves(s.out, r.history, r.test.accuracy)) written.push_back(f);
         if (!s.save.empty()) written.push_back(hw::save_trained_model(r.net, s.save));
+        hw::TutorialDisplays displays;
+        displays.eval_train = s.eval_train;
+        displays.prediction_grid = s.prediction_grid;
+        displays.round_trip = s.round_trip;
+        displays.out = s.out;
+        displays.loss = s.loss;
+        displays.seed = static_cast<std::uint64_t>(s.seed);
+        for (const std::string& f : hw::show_tutorial_displays(net, data, displays)) written.push_back(f);
         if (!s.metrics.empty()) {
             hw::write_toolbox_metrics(s.metrics, flags, r, report.confusion, temp);
             written.push_back(s.metrics + " (metrics)");

@@ -32,7 +32,7 @@ bool Range::contains(double v) const {
 
 std::string Range::describe() const {
     const bool no_lo = std::isinf(lo), no_hi = std::isinf(hi);
-    if (no_lo && no_hi) return "any number";
+    if (no_lo && no_hi) return "a number";  // only NaN is outside
     if (no_hi) return (lo_open ? "> " : ">= ") + number_text(lo);
     if (no_lo) return (hi_open ? "< " : "<= ") + number_text(hi);
     if (!lo_open && !hi_open && lo == std::floor(lo) && hi == std::floor(hi))

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "handwritten/data/datasets.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
 #include "handwritten/nn/model_file.hpp"
@@ -15,14 +16,17 @@
 namespace hw {
 
 void add_optimizer_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help) {
-    flags.choice("optimizer", s.optimizer.name, {"adam", "sgd"}, "optimizer")
+    flags.choice("loss", s.loss, {"cross-entropy", "mse"},
+                 "softmax cross-entropy, or mean squared error on sigmoid outputs (the NumPy tutorials)")
+        .choice("optimizer", s.optimizer.name, {"adam", "sgd"}, "optimizer")
         .number("lr", s.lr, help.lr, Range::positive())
         .number("momentum", s.optimizer.momentum, help.momentum, Range::fraction())
         .toggle("nesterov", s.optimizer.nesterov, "sgd: Nesterov momentum");
 }
 
 void add_loop_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help) {
-    flags.number("batch", s.batch, "mini-batch size", Range::at_least(1))
+    flags.number("batch", s.batch, "mini-batch size (0: the full training set, plain gradient descent)",
+                 Range::at_least(0))
         .number("epochs", s.epochs, "passes over the training set (0 with --load: evaluate only)", Range::at_least(0))
         .number("val", s.val, help.val, Range::fraction()).json_key("val_fraction")
         .number("seed", s.seed, help.seed)
@@ -31,7 +35,9 @@ void add_loop_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help)
 
 void add_data_and_output_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help) {
     flags.text("data", s.data, help.data).not_in_metrics().not_sweepable()
-        .choice("dataset", s.dataset, {"mnist", "fashion"}, "which dataset").not_sweepable()
+        .choice("dataset", s.dataset, dataset_names(),
+                "mnist, fashion, digits (8x8), mnist20 (20x20), mnist20-5000 (T3's 5000, tested on the other 55,000)")
+        .not_sweepable()
         .number("limit", s.limit, "train on the first N training images only (0: all)", Range::at_least(0))
         .number("show", s.show, "confident mistakes to print as text art", Range::at_least(0))
         .not_in_metrics().not_sweepable()
@@ -95,6 +101,7 @@ TrainOptions train_options(const MlpRunSettings& s) {
     TrainOptions o;
     o.epochs = s.epochs;
     o.batch = s.batch;
+    o.loss = s.loss;
     o.lr = s.lr;
     o.optimizer = s.optimizer;
     o.seed = static_cast<std::uint64_t>(s.seed);
@@ -104,7 +111,7 @@ TrainOptions train_options(const MlpRunSettings& s) {
 }
 
 Mnist load_run_data(const MlpRunSettings& s) {
-    Mnist data = load_mnist(resolve_data_dir(s.data, s.dataset), s.dataset);
+    Mnist data = load_dataset(resolve_data_dir(s.data, s.dataset), s.dataset);
     keep_first(data.train, static_cast<std::size_t>(s.limit));
     return data;
 }

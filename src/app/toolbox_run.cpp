@@ -8,7 +8,9 @@
 #include <stdexcept>
 
 #include "handwritten/core/number_list.hpp"
+#include "handwritten/app/tutorials.hpp"
 #include "handwritten/core/timer.hpp"
+#include "handwritten/nn/normal_init.hpp"
 #include "handwritten/report/sweep.hpp"
 
 namespace hw {
@@ -19,14 +21,18 @@ void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s) {
     help.momentum = "sgd momentum";
     help.val = "fraction of the training set held out for validation (the last rows)";
     help.seed = "seed for weights, shuffles, dropout masks and warps";
-    help.data = "directory with the four IDX files (default: data/mnist or data/fashion, or $HW_DATA_DIR)";
+    help.data = "data directory (default: data/mnist, data/fashion or data/digits by --dataset; $HW_DATA_DIR for IDX sets)";
     help.out = "directory for SVG plots (and the sweep's CSV)";
     help.metrics = "write history, tools, temperature table and confusion matrix as JSON";
     help.load = "start from a saved model (its layer list and dropout win)";
     const Range non_negative = Range::at_least(0);
     add_layers_flag(flags, s, "layer sizes, input first, classes last (e.g. 784,800,800,10)");
-    flags.choice("init", s.init, {"he", "xavier", "small"}, "weight init: He (ReLU), Xavier, or N(0, 0.01²)")
-        .choice("init-dist", s.init_dist, {"normal", "uniform"}, "distribution with the init's variance");
+    flags.choice("activation", s.activation, {"relu", "sigmoid"}, "hidden-layer activation")
+        .choice("init", s.init, {"he", "xavier", "small", "normal"},
+                "weight init: He (ReLU), Xavier, N(0, 0.01²), or N(0, σ²) with --init-sigma")
+        .choice("init-dist", s.init_dist, {"normal", "uniform"}, "distribution with the init's variance")
+        .number("init-sigma", s.init_sigma, "--init normal: the weights' standard deviation σ", Range::positive())
+        .number("bias-sigma", s.bias_sigma, "--init normal: biases from N(0, σ²) too (0: zero biases)", non_negative);
     add_optimizer_flags(flags, s, help);
     add_loop_flags(flags, s, help);
     flags.number("l2", s.l2, "L2 penalty λ/2·‖W‖² added to the loss (gradient += λ·W)", non_negative)
@@ -56,6 +62,17 @@ void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s) {
         .text("sweep", s.sweep, "run a grid, e.g. \"lr=1e-3,3e-3;batch=64,128\", and tabulate it")
         .not_in_metrics().not_sweepable()
         .toggle("show-init", s.show_init, "print each layer's output spread at initialisation")
+        .not_in_metrics().not_sweepable()
+        .number("print-every", s.print_every, "print the first, every N-th and the last epoch's line", Range::at_least(1))
+        .not_in_metrics().not_sweepable()
+        .toggle("eval-train", s.eval_train, "after training: accuracy on the whole training set, final weights")
+        .not_in_metrics().not_sweepable()
+        .toggle("prediction-grid", s.prediction_grid,
+                "after training: 64 random training images titled actual | predicted (SVG), and the errors")
+        .not_in_metrics().not_sweepable()
+        .toggle("round-trip", s.round_trip, "after training: test-set time, save → load → identical predictions")
+        .not_in_metrics().not_sweepable()
+        .text("tutorial", s.tutorial, "T1, T3, T4 or T5: a tutorial's own settings; the flags after it still win")
         .not_in_metrics().not_sweepable();
     add_data_and_output_flags(flags, s, help);
 }
@@ -63,9 +80,10 @@ void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s) {
 MlpSpec toolbox_spec(const ToolboxSettings& s) {
     MlpSpec spec;
     spec.sizes = parse_int_list(s.layers);
-    spec.activation = "relu";
-    // "small" is the counter-example: it is initialised as He, then overwritten (build_toolbox_network).
-    spec.init = parse_init((s.init == "small" ? std::string("he") : s.init) + "-" + s.init_dist);
+    spec.activation = s.activation;
+    // "small" and "normal" are initialised as He, then overwritten (build_toolbox_network).
+    const bool fixed_sigma = s.init == "small" || s.init == "normal";
+    spec.init = parse_init((fixed_sigma ? std::string("he") : s.init) + "-" + s.init_dist);
     spec.dropout = parse_float_list(s.dropout);
     if (spec.dropout.empty()) throw std::invalid_argument("--dropout: malformed rate list '" + s.dropout + "'");
     if (std::all_of(spec.dropout.begin(), spec.dropout.end(), [](float r) { return r == 0; })) spec.dropout.clear();
@@ -85,12 +103,12 @@ void check_toolbox_settings(const ToolboxSettings& s) {
 Sequential build_toolbox_network(const ToolboxSettings& s) {
     Rng rng(static_cast<std::uint64_t>(s.seed));
     Sequential net(toolbox_spec(s), rng);
-    if (s.init == "small") {
-        // Every weight from N(0, 0.01²), the "just make them small" choice. In a deep ReLU net the
-        // signal then shrinks by ~0.01·sqrt(fan_in/2) per layer (≈0.1 for 256 units).
-        Rng small(static_cast<std::uint64_t>(s.seed) ^ 0x5A11ULL);
-        for (const Param& p : net.params())
-            if (p.is_weight) p.value->fill_normal(small, 0.0f, 0.01f);
+    if (s.init == "small" || s.init == "normal") {
+        // Every weight from N(0, σ²) whatever the fan-in; "small" is σ = 0.01, the "just make them
+        // small" choice. In a deep ReLU net the signal then shrinks by ~σ·sqrt(fan_in/2) per layer
+        // (≈0.1 for 256 units at σ = 0.01).
+        Rng fixed(static_cast<std::uint64_t>(s.seed) ^ 0x5A11ULL);
+        init_normal(net, s.init == "small" ? 0.01f : s.init_sigma, s.init == "small" ? 0.0f : s.bias_sigma, fixed);
     }
     return net;
 }
@@ -166,7 +184,7 @@ ToolboxRun train_with_toolbox(const ToolboxSettings& s, const Mnist& data, bool 
 
     Stopwatch clock;
     r.history = train(r.net, data.train, o, [&](const EpochStats& e) {
-        if (verbose) print_epoch(e, s.epochs, toolbox);
+        if (verbose && epoch_line_due(e.epoch, s.epochs, s.print_every)) print_epoch(e, s.epochs, toolbox);
     });
     r.train_seconds = clock.seconds();
     if (const int best = toolbox.finish(r.net.params()); best >= 0) {
@@ -175,7 +193,7 @@ ToolboxRun train_with_toolbox(const ToolboxSettings& s, const Mnist& data, bool 
             std::printf("early stopping: restored the weights of epoch %d (val loss %.4f)\n", r.best_epoch,
                         toolbox.early_stopping()->best_loss());
     }
-    r.test = evaluate(r.net, data.test.images, data.test.labels, 0, data.test.size());
+    r.test = evaluate(r.net, data.test.images, data.test.labels, 0, data.test.size(), 1000, s.loss);
     return r;
 }
 

@@ -174,8 +174,10 @@ std::vector<std::uint8_t> read_idx_labels(const std::string& path) {
 
 std::string resolve_data_dir(const std::string& flag_value, const std::string& dataset) {
     if (!flag_value.empty()) return flag_value;
+    if (dataset == "digits") return "data/digits";  // not an IDX directory: HW_DATA_DIR does not apply
     if (const char* env = std::getenv("HW_DATA_DIR"); env && *env) return env;
-    return dataset == "fashion" ? "data/fashion" : "data/mnist";
+    if (dataset == "fashion") return "data/fashion";
+    return "data/mnist";  // mnist, and the 20x20 sets made from it
 }
 
 Mnist load_mnist(const std::string& dir, const std::string& dataset) {

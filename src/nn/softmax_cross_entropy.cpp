@@ -37,21 +37,26 @@ void softmax_rows(const Matrix& logits, Matrix& probs) {
     for (std::size_t r = 0; r < logits.rows(); ++r) softmax_row(logits.row(r), probs.row(r), C);
 }
 
+void check_loss_labels(const char* loss, const Matrix& logits, std::span<const std::uint8_t> labels) {
+    if (labels.size() != logits.rows())
+        throw std::invalid_argument(std::string(loss) + ": " + std::to_string(logits.rows()) + " rows but " +
+                                    std::to_string(labels.size()) + " labels");
+    for (std::uint8_t y : labels)
+        if (y >= logits.cols())
+            throw std::invalid_argument(std::string(loss) + ": label " + std::to_string(y) + " but only " +
+                                        std::to_string(logits.cols()) + " classes");
+}
+
 double SoftmaxCrossEntropy::forward(const Matrix& logits, std::span<const std::uint8_t> labels) {
+    check_loss_labels("softmax-cross-entropy", logits, labels);
     const std::size_t B = logits.rows();
     const int C = static_cast<int>(logits.cols());
-    if (labels.size() != B)
-        throw std::invalid_argument("softmax-cross-entropy: " + std::to_string(B) + " rows but " +
-                                    std::to_string(labels.size()) + " labels");
     if (probs_.rows() != B || probs_.cols() != logits.cols()) probs_ = Matrix(B, C);
     labels_.assign(labels.begin(), labels.end());
     loss_sum_ = 0;
     correct_ = 0;
     for (std::size_t r = 0; r < B; ++r) {
         const int y = labels[r];
-        if (y >= C)
-            throw std::invalid_argument("softmax-cross-entropy: label " + std::to_string(y) +
-                                        " but only " + std::to_string(C) + " classes");
         const float* z = logits.row(r);
         const double lse = softmax_row(z, probs_.row(r), C);
         // BEGIN SOLUTION 10 softmax cross-entropy: the loss

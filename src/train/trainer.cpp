@@ -9,7 +9,7 @@
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/core/parallel.hpp"
 #include "handwritten/core/progress.hpp"
-#include "handwritten/nn/softmax_cross_entropy.hpp"
+#include "handwritten/nn/loss.hpp"
 #include "handwritten/core/timer.hpp"
 
 namespace hw {
@@ -50,7 +50,7 @@ void gather_batch(const LabeledSet& data, const std::vector<std::size_t>& order,
 
 void check_inputs(const Sequential& model, const LabeledSet& data, const TrainOptions& o) {
     if (o.epochs < 0) throw std::invalid_argument("epochs must be ≥ 0");
-    if (o.batch <= 0) throw std::invalid_argument("batch size must be positive");
+    if (o.batch < 0) throw std::invalid_argument("batch size must be positive (or 0: the full batch)");
     if (!(o.lr > 0)) throw std::invalid_argument("learning rate must be positive");
     if (!(o.val_fraction >= 0 && o.val_fraction < 1)) throw std::invalid_argument("val fraction must be in [0, 1)");
     if (data.images.rows() != data.labels.size())
@@ -77,10 +77,11 @@ std::string fixed(double v, int decimals) {
 // ---------------------------------------------------------------- evaluation
 
 LossAccuracy evaluate(Sequential& model, const Matrix& images, std::span<const std::uint8_t> labels,
-                      std::size_t begin, std::size_t end, std::size_t batch) {
+                      std::size_t begin, std::size_t end, std::size_t batch, const std::string& loss) {
     LossAccuracy result;
     if (begin >= end) return result;
-    SoftmaxCrossEntropy criterion;
+    const std::unique_ptr<Loss> criterion_owner = make_loss(loss);
+    Loss& criterion = *criterion_owner;
     double loss_sum = 0;
     std::size_t correct = 0;
     model.forward_batches(images, begin, end, batch, [&](std::size_t first, const Matrix& logits) {
@@ -114,11 +115,13 @@ History train(Sequential& model, const LabeledSet& data, const TrainOptions& opt
 
     Rng rng(options.seed ^ 0x5EEDF00DULL);  // its own stream: the model's init used `seed` itself
     std::vector<std::size_t> order(n_train);
-    const std::size_t batch = static_cast<std::size_t>(options.batch);
+    // batch 0 is full-batch gradient descent: one step per epoch on every training row.
+    const std::size_t batch = options.batch == 0 ? n_train : static_cast<std::size_t>(options.batch);
     const std::size_t n_batches = (n_train + batch - 1) / batch;
     const std::vector<Param> params = model.params();
 
-    SoftmaxCrossEntropy criterion;
+    const std::unique_ptr<Loss> criterion_owner = make_loss(options.loss);
+    Loss& criterion = *criterion_owner;
     Matrix X, dlogits;
     std::vector<std::uint8_t> y;
 
@@ -151,7 +154,7 @@ History train(Sequential& model, const LabeledSet& data, const TrainOptions& opt
             correct += criterion.correct();
 
             phase.restart();
-            criterion.backward(dlogits);  // B×classes: (softmax − onehot)/B
+            criterion.backward(dlogits);  // B×classes: (softmax − onehot)/B for cross-entropy
             model.backward(dlogits);      // fills every ∂loss/∂w
             s.backward_seconds += phase.seconds();
 
@@ -176,7 +179,7 @@ History train(Sequential& model, const LabeledSet& data, const TrainOptions& opt
         phase.restart();
         if (history.val_size > 0) {
             const LossAccuracy val =
-                evaluate(model, data.images, data.labels, n_train, n_total, options.eval_batch);
+                evaluate(model, data.images, data.labels, n_train, n_total, options.eval_batch, options.loss);
             s.val_loss = val.loss;
             s.val_accuracy = val.accuracy;
         }

@@ -1,18 +1,19 @@
 // mlp_run.hpp — the command line and the report of an MLP training run, shared by chapters 10 and 11.
 //
 // Both chapters train the same batched MLP with hw::train and judge it the same way, so the
-// flags they share (optimizer, mini-batch loop, data, output files) and the test-set report
-// (confusion matrix, per-class precision/recall/F1, confident mistakes as text art and SVG,
-// "test accuracy" and "wrote:" lines) live here once. Each chapter keeps what is its own:
-// --layers, --init and friends, chapter 10's Adam constants, chapter 11's toolbox, the epoch
-// line and the metrics JSON.
+// flags they share (--layers, optimizer, mini-batch loop, data, output files), the checks that
+// the network fits the data, the test-set report (confusion matrix, per-class
+// precision/recall/F1, confident mistakes as text art and SVG, "test accuracy" and "wrote:"
+// lines) and the start of the metrics JSON live here once. Each chapter keeps what is its own:
+// --activation/--init, chapter 10's Adam constants, chapter 11's toolbox (toolbox_run.hpp), the
+// epoch line and the rest of its metrics.
 //
 // The flags are rows of a hw::FlagTable (flag_table.hpp), declared in three groups, in the order
 // --help lists them, so a chapter can put its own rows between them:
 //
 //     hw::FlagTable flags;
 //     flags.int_list("layers", s.layers, "...", ...);    // the chapter's own
-//     hw::add_optimizer_flags(flags, s, help);           // --optimizer --lr --momentum --nesterov
+//     hw::add_optimizer_flags(flags, s, help);           // --loss --optimizer --lr --momentum --nesterov
 //     hw::add_loop_flags(flags, s, help);                // --batch --epochs --val --seed --threads
 //     hw::add_data_and_output_flags(flags, s, help);     // --data ... --load --quiet
 //
@@ -36,9 +37,10 @@ class Sequential;
 // The settings both chapters share; the defaults are chapter 10's (chapter 11 changes a few).
 struct MlpRunSettings {
     std::string layers = "784,256,10";
+    std::string loss = "cross-entropy";  // or "mse" on sigmoid outputs (nn/loss.hpp)
     OptimizerOptions optimizer;  // --optimizer, --momentum, --nesterov (chapter 10 adds β1, β2, ε)
     float lr = 1e-3f;
-    int batch = 128, epochs = 20, threads = 0;
+    int batch = 128, epochs = 20, threads = 0;  // batch 0: the full training set per step
     double val = 0.2;
     long seed = 1, limit = 0;
     std::string data, dataset = "mnist", out = "runs/10-mlp", metrics, save, load;
@@ -52,13 +54,13 @@ struct MlpRunHelp {
     std::string momentum = "sgd momentum (0: plain mini-batch SGD)";
     std::string val = "fraction of the training set held out for validation (the last rows, as Keras)";
     std::string seed = "seed for the weights and the shuffles";
-    std::string data = "directory with the four IDX files (default: data/mnist, or $HW_DATA_DIR)";
+    std::string data = "data directory (default: data/mnist, data/fashion or data/digits by --dataset; $HW_DATA_DIR for IDX sets)";
     std::string out = "directory for the SVG files";
     std::string metrics = "write the history, timings and confusion matrix as JSON";
     std::string load = "start from a saved model (its layer list wins)";
 };
 
-// --optimizer --lr --momentum --nesterov
+// --loss --optimizer --lr --momentum --nesterov
 void add_optimizer_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help);
 // --batch --epochs --val --seed --threads
 void add_loop_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help);
@@ -77,7 +79,8 @@ void check_run_flags(const Cli& cli, const FlagTable& flags, const MlpRunSetting
 // progress bars unless --quiet. Hooks and threads are left to the caller.
 TrainOptions train_options(const MlpRunSettings& s);
 
-// The dataset from --data/--dataset, cut to --limit training images. Throws hw::DataError.
+// The dataset from --data/--dataset (any of hw::dataset_names()), cut to --limit training images.
+// Throws hw::DataError.
 Mnist load_run_data(const MlpRunSettings& s);
 
 // ---------------------------------------------------------------- the test-set report

@@ -30,7 +30,9 @@ struct ToolboxSettings : MlpRunSettings {
         val = 0.1;
         out = "runs/11-better-training";
     }
+    std::string activation = "relu";
     std::string init = "he", init_dist = "normal";
+    float init_sigma = 0.01f, bias_sigma = 0;  // --init normal: weights N(0, σ²); biases N(0, bias σ²) when > 0
     std::string dropout = "0";
     float input_dropout = 0, l2 = 0, weight_decay = 0, max_norm = 0, clip_norm = 0;
     std::string schedule = "constant";
@@ -42,6 +44,10 @@ struct ToolboxSettings : MlpRunSettings {
     float temperature = 1;
     std::string sweep;
     bool show_init = false;
+    // The tutorials' displays (app/tutorials.hpp) and their long runs' epoch lines.
+    int print_every = 1;
+    bool eval_train = false, prediction_grid = false, round_trip = false;
+    std::string tutorial;  // for --help only: hw::expand_tutorial has replaced it by its preset
 };
 
 // Every flag of chapter 11, once, in --help order: chapter 10's shared groups with this
@@ -55,7 +61,7 @@ void check_toolbox_settings(const ToolboxSettings& s);
 
 // The network of the settings: ReLU MLP from --layers, the init, the dropout rates.
 MlpSpec toolbox_spec(const ToolboxSettings& s);
-// A freshly initialised network of the settings (--init small overwrites the weights).
+// A freshly initialised network of the settings (--init normal and small overwrite the weights).
 Sequential build_toolbox_network(const ToolboxSettings& s);
 // The toolbox of the settings, for images of the training set's size.
 ToolboxOptions toolbox_options(const ToolboxSettings& s, const LabeledSet& train);

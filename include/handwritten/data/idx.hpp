@@ -48,7 +48,8 @@ struct Mnist {
 };
 
 // The data directory, in order of precedence: the --data flag (if non-empty), the
-// HW_DATA_DIR environment variable, then data/mnist (or data/fashion for "fashion").
+// HW_DATA_DIR environment variable, then data/mnist (or data/fashion for "fashion"). The 8×8
+// "digits" are not IDX files: for them it is the flag, else data/digits.
 std::string resolve_data_dir(const std::string& flag_value, const std::string& dataset);
 
 // Reads the four files (train-images-idx3-ubyte, ... ; a .gz copy is not read: say to gunzip)

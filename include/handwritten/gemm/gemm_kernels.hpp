@@ -93,9 +93,5 @@ void sgemm_reference_f64(Op op_a, Op op_b, int m, int n, int k, double alpha, co
                          int lda, const float* B, int ldb, double beta, const float* C_in,
                          int ldc, double* C_out, int ldo, double* abs_out = nullptr);
 
-// Earlier spelling of thread_policy::stats() (core/thread_policy.hpp), kept so that callers
-// written against it still build; new code should call hw::thread_policy::stats().
-using SgemmBackoffStats = BackoffStats;
-inline BackoffStats sgemm_backoff_stats() { return thread_policy::stats(); }
 
 }  // namespace hw

@@ -47,6 +47,10 @@ private:
 // Row-wise softmax of logits (B×C) into probs (resized), with the same max-shift.
 void softmax_rows(const Matrix& logits, Matrix& probs);
 
+// What every loss checks first: one label per row of logits (B×C), each in [0, C).
+// std::invalid_argument "<loss>: label 10 but only 10 classes" (or a count mismatch) otherwise.
+void check_loss_labels(const char* loss, const Matrix& logits, std::span<const std::uint8_t> labels);
+
 // Index of the largest of n values (the first one on ties).
 int argmax(const float* values, int n);
 

@@ -8,6 +8,7 @@
 //   for each mini-batch:
 //     gather batch                 copy B rows into X: B×in and their labels; hooks.augment
 //     forward + loss               logits = model(X); loss = softmax-cross-entropy(logits, y)
+//                                  (or options.loss = "mse": squared error on σ(logits))
 //     backward                     dLogits = (softmax − onehot)/B, then every layer's backward
 //     hooks.before_step            L2, gradient clipping, decoupled weight decay
 //     optimizer step               w ← update(w, ∂loss/∂w, lr)
@@ -53,8 +54,9 @@ struct TrainHooks {
 
 struct TrainOptions {
     int epochs = 20;
-    int batch = 128;
+    int batch = 128;             // 0: full batch (every training row in one step: plain gradient descent)
     float lr = 1e-3f;
+    std::string loss = "cross-entropy";  // or "mse": squared error on sigmoid outputs (loss.hpp)
     OptimizerOptions optimizer;  // adam (β1 0.9, β2 0.999, ε 1e-7) or sgd (momentum, nesterov)
     std::uint64_t seed = 1;      // the shuffling order (the weights come from the model's own Rng)
     int threads = 0;             // > 0: hw::set_gemm_threads(threads) before training
@@ -90,10 +92,11 @@ struct LossAccuracy {
     std::size_t count = 0;
 };
 
-// Mean loss and accuracy of the model on rows [begin, end) of images/labels, `batch` rows at
-// a time (forward in evaluation mode; no gradients).
+// Mean loss (hw::make_loss(loss)) and accuracy of the model on rows [begin, end) of
+// images/labels, `batch` rows at a time (forward in evaluation mode; no gradients).
 LossAccuracy evaluate(Sequential& model, const Matrix& images, std::span<const std::uint8_t> labels,
-                      std::size_t begin, std::size_t end, std::size_t batch = 1000);
+                      std::size_t begin, std::size_t end, std::size_t batch = 1000,
+                      const std::string& loss = "cross-entropy");
 
 // Called after every epoch (printing, plotting live, ...).
 using EpochCallback = std::function<void(const EpochStats&)>;
