@@ -28,6 +28,9 @@ CHAPTER_DIRS := $(sort $(patsubst %/main.cpp,%,$(wildcard chapters/*/main.cpp)))
 CHAPTER_BINS := $(patsubst chapters/%,$(BUILD)/bin/%,$(CHAPTER_DIRS))
 TEST_SRCS    := $(sort $(wildcard tests/*.cpp))
 BENCH_SRCS   := $(sort $(wildcard bench/*.cpp))
+# Exercise scaffolds: chapters/NN-name/exercises/NN-K-what.cpp -> build/bin/exercises/NN-K-what
+EXERCISE_SRCS := $(sort $(wildcard chapters/*/exercises/*.cpp))
+EXERCISE_BINS := $(addprefix $(BUILD)/bin/exercises/,$(basename $(notdir $(EXERCISE_SRCS))))
 
 LIB_OBJS   := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(LIB_SRCS))
 TEST_OBJS  := $(patsubst %.cpp,$(BUILD)/obj/%.o,$(TEST_SRCS))
@@ -56,8 +59,9 @@ BENCH_ARGS ?=
 .SECONDARY:
 
 .PHONY: check-layout check-texts all test sanitize run data data-fashion data-digits tutorials bench bench-avx2 bench-smoke bench-plot clean help deps-test deps-bench student
+.PHONY: grade grade-bins grade-all handin autograder-zip check-kit kit-selftest
 
-all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests
+all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests $(EXERCISE_BINS)
 
 help:
 	@echo "handwritten — targets:"
@@ -76,7 +80,15 @@ help:
 	@echo "  make bench-plot    turn $(BUILD)/bench.json into $(BUILD)/bench.svg (GFLOP/s vs n)"
 	@echo "  make check-layout  check that no library folder includes a higher one (README, Layout)"
 	@echo "  make check-texts   check that every file the chapter texts and the README name exists"
-	@echo "  make student       write the student version (solutions stripped) into $(BUILD)/student/"
+	@echo "  make student       write the student version into $(BUILD)/student/ (CHAPTERS=03,04,05: only those"
+	@echo "                     chapters' solution regions are stripped; default: all)"
+	@echo "  make grade         grade this tree: every rubric item in its own process (a student tree grades"
+	@echo "                     its own chapters; CHAPTERS=... picks them here); results in $(BUILD)/results.json"
+	@echo "  make handin        (student tree) zip exactly the files the assignment names into $(BUILD)/handin.zip"
+	@echo "  make grade-all SUBMISSIONS=dir  grade a folder of submissions into $(BUILD)/grade-all/grades.csv"
+	@echo "  make autograder-zip CHAPTERS=05  the Gradescope autograder zip in $(BUILD)/"
+	@echo "  make check-kit     stub each solution region alone and check that a rubric item fails"
+	@echo "  make kit-selftest  the kit's CI checks (solution 100%, stripped tree 0, a CHAPTERS subset)"
 	@echo "  make serve         the digit lab on http://127.0.0.1:8080/ (LAB_ARGS='--port 0'; trains a default model if runs/ has none)"
 	@echo "  make test-browser  chapter 13's page in headless chromium: real MNIST digits drawn on the canvas"
 	@echo "  make fuzz          libFuzzer on the IDX reader, model files and the lab's requests (FUZZ_SECONDS each)"
@@ -118,6 +130,19 @@ $(BUILD)/bin/tests: $(TEST_OBJS) $(BUILD)/libhw.a
 	$(CXX) $(CXXFLAGS) $(TEST_OBJS) $(BUILD)/libhw.a -o $@ $(LDFLAGS)
 
 $(TEST_OBJS): | deps-test
+
+define exercise_rule
+$(BUILD)/bin/exercises/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.cpp=.o) $(BUILD)/libhw.a
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$(CXXFLAGS) $$< $(BUILD)/libhw.a -o $$@ $$(LDFLAGS)
+endef
+$(foreach e,$(EXERCISE_SRCS),$(eval $(call exercise_rule,$(e))))
+
+# The timing program of the grader's perf items (tests/grader/perf.cpp).
+$(BUILD)/obj/tests/grader/perf.o: | deps-test
+$(BUILD)/bin/grade-perf: $(BUILD)/obj/tests/grader/perf.o $(BUILD)/libhw.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $< $(BUILD)/libhw.a -o $@ $(LDFLAGS)
 
 $(BUILD)/obj/bench/%.o: bench/%.cpp $(FLAGS_FILE) | deps-bench
 	@mkdir -p $(dir $@)
@@ -202,8 +227,35 @@ check-layout:
 check-texts:
 	@python3 tests/check_texts.py
 
+# ---------------------------------------------------------------- the course kit (tests/grader/)
+# README's "For instructors" section describes these. CHAPTERS=03,04,05 picks an assignment's chapters.
+CHAPTERS    ?=
+GRADER      := python3 tests/grader/grade.py
+GRADE_ARGS  ?=
+comma := ,
 student:
-	@bash tests/make_student.sh $(BUILD)/student
+	@$(GRADER) student --out $(BUILD)/student --chapters '$(CHAPTERS)'
+
+grade-bins: $(BUILD)/bin/tests $(BUILD)/bin/grade-perf $(EXERCISE_BINS)
+
+grade:
+	@$(GRADER) grade --chapters '$(CHAPTERS)' --results $(BUILD)/results.json $(GRADE_ARGS)
+
+grade-all:
+	@test -n '$(SUBMISSIONS)' || { echo "usage: make grade-all SUBMISSIONS=dir [CHAPTERS=05]" >&2; exit 2; }
+	@$(GRADER) grade-all --submissions '$(SUBMISSIONS)' --chapters '$(CHAPTERS)' --out $(BUILD)/grade-all --csv $(BUILD)/grade-all/grades.csv
+
+handin:
+	@$(GRADER) handin --out $(BUILD)/handin.zip $(if $(CHAPTERS),--chapters '$(CHAPTERS)')
+
+autograder-zip:
+	@$(GRADER) autograder-zip --chapters '$(CHAPTERS)' --out $(BUILD)/autograder$(if $(CHAPTERS),-$(subst $(comma),-,$(CHAPTERS))).zip
+
+check-kit: all grade-bins
+	@$(GRADER) check-kit --chapters '$(CHAPTERS)' --work $(BUILD)/kit
+
+kit-selftest: all grade-bins
+	@bash tests/grader/selftest.sh $(BUILD)
 
 clean:
 	rm -rf build build-san build-fuzz

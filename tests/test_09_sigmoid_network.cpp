@@ -50,8 +50,9 @@ std::vector<float> random_vector(hw::Rng& rng, int n, float zero_fraction = 0.0f
     return v;
 }
 
-// A double-precision reference of the network's loss ½‖o − t‖², written independently of the
-// library (plain loops over the inputs×outputs weights) for the finite-difference check.
+// A double-precision reference of the network's loss (½‖o − t‖², or the cross-entropy when
+// config.loss says so), written independently of the library (plain loops over the
+// inputs×outputs weights) for the finite-difference check.
 double reference_loss(const hw::SigmoidNetwork& net, const std::vector<double>& x, int label) {
     const auto& c = net.config();
     auto sig = [](double z) { return 1.0 / (1.0 + std::exp(-z)); };
@@ -67,7 +68,8 @@ double reference_loss(const hw::SigmoidNetwork& net, const std::vector<double>& 
         for (int j = 0; j < c.hidden; ++j) z += h[j] * double(net.W2()(j, k));
         o[k] = sig(z);
         const double t = k == label ? c.target_on : c.target_off;
-        loss += 0.5 * (o[k] - t) * (o[k] - t);
+        loss += c.loss == "cross-entropy" ? -(t * std::log(o[k]) + (1 - t) * std::log(1 - o[k]))
+                                          : 0.5 * (o[k] - t) * (o[k] - t);
     }
     return loss;
 }
@@ -98,6 +100,74 @@ hw::SigmoidNetworkConfig small_config() {
 }
 
 using hw_test::TempDir;
+
+}  // namespace
+
+namespace {
+
+// Every gradient of a small network (with and without biases, every vector ISA) against
+// central finite differences of reference_loss, for the given loss.
+void check_gradients_by_finite_differences(const std::string& loss) {
+    IsaGuard guard;
+    for (const std::string& isa : available_isas()) {
+        REQUIRE(hw::set_vector_isa(isa));
+        for (bool bias : {false, true}) {
+            CAPTURE(isa);
+            CAPTURE(bias);
+            hw::Rng rng(11);
+            hw::SigmoidNetworkConfig c;
+            c.inputs = 9;
+            c.hidden = 7;
+            c.outputs = 3;
+            c.bias = bias;
+            c.init = "normal";
+            c.loss = loss;
+            hw::SigmoidNetwork net(c, rng);
+            if (bias) {
+                net.b1().fill_uniform(rng, -0.5f, 0.5f);
+                net.b2().fill_uniform(rng, -0.5f, 0.5f);
+            }
+            const std::vector<float> xf = random_vector(rng, c.inputs, 0.3f);
+            const std::vector<double> x(xf.begin(), xf.end());
+            const int label = 1;
+            hw::SigmoidGradients g;
+            net.gradients(xf.data(), label, g);
+
+            // ∂loss/∂p ≈ (loss(p + ε) − loss(p − ε)) / 2ε, with the parameter perturbed in the
+            // float network and the loss evaluated in double. ε = 1e-3 keeps the perturbation
+            // exactly representable in float to ~1e-10; the truncation error is O(ε²) ≈ 1e-7.
+            // Tolerance: |analytic − numeric| ≤ 1e-5 + 1e-3·|numeric| (the analytic gradient is
+            // computed in float: ~1e-7 relative).
+            auto check = [&](hw::Matrix& param, const hw::Matrix& grad, const char* name) {
+                for (std::size_t r = 0; r < param.rows(); ++r)
+                    for (std::size_t col = 0; col < param.cols(); ++col) {
+                        const float saved = param(r, col);
+                        const float eps = 1e-3f;
+                        param(r, col) = saved + eps;
+                        const double up = reference_loss(net, x, label);
+                        param(r, col) = saved - eps;
+                        const double down = reference_loss(net, x, label);
+                        param(r, col) = saved;
+                        const double numeric =
+                            (up - down) / (double(saved + eps) - double(saved - eps));
+                        CAPTURE(name);
+                        CAPTURE(r);
+                        CAPTURE(col);
+                        REQUIRE(std::fabs(grad(r, col) - numeric) <= 1e-5 + 1e-3 * std::fabs(numeric));
+                    }
+            };
+            check(net.W1(), g.W1, "W1");
+            check(net.W2(), g.W2, "W2");
+            if (bias) {
+                check(net.b1(), g.b1, "b1");
+                check(net.b2(), g.b2, "b2");
+            }
+            // The gradient is not trivially zero (zero inputs give zero rows, the rest do not).
+            CHECK(g.W1.max_abs() > 1e-4f);
+            CHECK(g.W2.max_abs() > 1e-3f);
+        }
+    }
+}
 
 }  // namespace
 
@@ -269,64 +339,23 @@ TEST_CASE("sigmoid: within 1e-6 of the exact value over the whole range, for eve
 // ------------------------------------------------------------------ the network
 
 TEST_CASE("backprop matches central finite differences of a double-precision reference") {
-    IsaGuard guard;
-    for (const std::string& isa : available_isas()) {
-        REQUIRE(hw::set_vector_isa(isa));
-        for (bool bias : {false, true}) {
-            CAPTURE(isa);
-            CAPTURE(bias);
-            hw::Rng rng(11);
-            hw::SigmoidNetworkConfig c;
-            c.inputs = 9;
-            c.hidden = 7;
-            c.outputs = 3;
-            c.bias = bias;
-            c.init = "normal";
-            hw::SigmoidNetwork net(c, rng);
-            if (bias) {
-                net.b1().fill_uniform(rng, -0.5f, 0.5f);
-                net.b2().fill_uniform(rng, -0.5f, 0.5f);
-            }
-            const std::vector<float> xf = random_vector(rng, c.inputs, 0.3f);
-            const std::vector<double> x(xf.begin(), xf.end());
-            const int label = 1;
-            hw::SigmoidGradients g;
-            net.gradients(xf.data(), label, g);
+    check_gradients_by_finite_differences("squared");
+}
 
-            // ∂loss/∂p ≈ (loss(p + ε) − loss(p − ε)) / 2ε, with the parameter perturbed in the
-            // float network and the loss evaluated in double. ε = 1e-3 keeps the perturbation
-            // exactly representable in float to ~1e-10; the truncation error is O(ε²) ≈ 1e-7.
-            // Tolerance: |analytic − numeric| ≤ 1e-5 + 1e-3·|numeric| (the analytic gradient is
-            // computed in float: ~1e-7 relative).
-            auto check = [&](hw::Matrix& param, const hw::Matrix& grad, const char* name) {
-                for (std::size_t r = 0; r < param.rows(); ++r)
-                    for (std::size_t col = 0; col < param.cols(); ++col) {
-                        const float saved = param(r, col);
-                        const float eps = 1e-3f;
-                        param(r, col) = saved + eps;
-                        const double up = reference_loss(net, x, label);
-                        param(r, col) = saved - eps;
-                        const double down = reference_loss(net, x, label);
-                        param(r, col) = saved;
-                        const double numeric =
-                            (up - down) / (double(saved + eps) - double(saved - eps));
-                        CAPTURE(name);
-                        CAPTURE(r);
-                        CAPTURE(col);
-                        REQUIRE(std::fabs(grad(r, col) - numeric) <= 1e-5 + 1e-3 * std::fabs(numeric));
-                    }
-            };
-            check(net.W1(), g.W1, "W1");
-            check(net.W2(), g.W2, "W2");
-            if (bias) {
-                check(net.b1(), g.b1, "b1");
-                check(net.b2(), g.b2, "b2");
-            }
-            // The gradient is not trivially zero (zero inputs give zero rows, the rest do not).
-            CHECK(g.W1.max_abs() > 1e-4f);
-            CHECK(g.W2.max_abs() > 1e-3f);
-        }
-    }
+// Chapter 09's exercise 1: this passes once output_delta handles the cross-entropy.
+TEST_CASE("exercise 09-1: the cross-entropy's gradients match finite differences") {
+    check_gradients_by_finite_differences("cross-entropy");
+    // and the loss train_sample reports is the cross-entropy of the outputs before the step
+    hw::Rng rng(5);
+    hw::SigmoidNetworkConfig c = small_config();
+    c.loss = "cross-entropy";
+    hw::SigmoidNetwork net(c, rng);
+    const std::vector<float> x = random_vector(rng, 16, 0.5f);
+    std::vector<float> h(12), o(4);
+    net.forward(x.data(), h.data(), o.data());
+    double expected = 0;
+    for (int k = 0; k < 4; ++k) expected -= k == 2 ? std::log(o[k]) : std::log(1.0 - o[k]);
+    CHECK(net.train_sample(x.data(), 2, 0.1f) == doctest::Approx(expected).epsilon(1e-5));
 }
 
 TEST_CASE("train_sample takes exactly one step of W -= lr * gradient") {

@@ -123,6 +123,11 @@ TEST_CASE("Dense backward matches central differences (dW, db, dX)") {
     CHECK(max_gradient_error(dense.weights(), dW, loss, 1e-1f) < 1e-3);
     CHECK(max_gradient_error(dense.bias(), db, loss, 1e-1f) < 1e-3);
     CHECK(max_gradient_error(X, dXa, loss, 1e-1f) < 1e-3);
+    // Not trivially zero: a layer whose forward and backward both did nothing would pass the
+    // difference checks above (0 = 0).
+    CHECK(dW.max_abs() > 1e-2f);
+    CHECK(db.max_abs() > 1e-2f);
+    CHECK(dXa.max_abs() > 1e-2f);
 }
 
 TEST_CASE("Dense forward is X·W + b, also for a batch larger than the threading threshold") {
@@ -294,6 +299,7 @@ TEST_CASE("Whole-network gradient check: 6-5-4-3 ReLU and sigmoid MLPs with cros
             // h = 1e-3: small enough that no ReLU input crosses 0 (checked by the bound: a
             // crossing would show as an O(1) error); rounding noise ~1e-7/1e-3 → bound 5e-3.
             CHECK(max_gradient_error(*p.value, analytic, loss, 1e-3f, 1e-2) < 5e-3);
+            CHECK(analytic.max_abs() > 1e-4f);  // not trivially zero
         }
     }
 }

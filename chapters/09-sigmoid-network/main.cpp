@@ -29,6 +29,7 @@ namespace {
 
 struct Settings {
     std::string data, dataset = "mnist", scale = "unit", bias = "off", init = "uniform";
+    std::string loss = "squared";
     std::string out = "runs/09-sigmoid-network", metrics, save, load, simd = "auto";
     // Defaults: the chapter's recipe for >= 97% in 5 epochs (784-200-10, lr 0.3). The classic
     // 784-100-10 at lr 0.1 is `--hidden 100 --lr 0.1`.
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
         .choice("--bias", s.bias, {"on", "off"}, "bias terms (the book has none)")
         .choice("--init", s.init, {"uniform", "normal"},
                 "weights U(-0.5, 0.5), or N(0, 1/sqrt(fan_in)) as in the book")
+        .choice("--loss", s.loss, {"squared", "cross-entropy"},
+                "the loss: the book's squared error, or the cross-entropy (exercise 1)")
         .option("--train-scale", s.train_scale,
                 "divide TRAINING pixels by this (test pixels stay /255): 25 is one tutorial's bug")
         .option("--seed", s.seed, "seed for the weights and the shuffles")
@@ -118,6 +121,7 @@ int main(int argc, char** argv) {
         config.hidden = s.hidden;
         config.bias = s.bias == "on";
         config.init = s.init;
+        config.loss = s.loss;
         std::optional<hw::SigmoidNetwork> loaded;
         if (!s.load.empty()) {
             const hw::ModelFile file = hw::load_model(s.load);

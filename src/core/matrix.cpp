@@ -107,12 +107,14 @@ void Matrix::fill_normal(Rng& rng, float mean, float stddev) {
 Matrix Matrix::transposed() const {
     Matrix t(cols_, rows_);
     // Blocked so that both the reads and the writes stay within a few cache lines at a time.
+    // BEGIN SOLUTION 02 the blocked transpose
     constexpr std::size_t kBlock = 32;
     for (std::size_t r0 = 0; r0 < rows_; r0 += kBlock)
         for (std::size_t c0 = 0; c0 < cols_; c0 += kBlock)
             for (std::size_t r = r0; r < std::min(r0 + kBlock, rows_); ++r)
                 for (std::size_t c = c0; c < std::min(c0 + kBlock, cols_); ++c)
                     t.data_[c * rows_ + r] = data_[r * cols_ + c];
+    // END SOLUTION
     return t;
 }
 
@@ -127,24 +129,32 @@ void Matrix::require_same_shape(const Matrix& other, const char* op) const {
 
 Matrix& Matrix::operator+=(const Matrix& other) {
     require_same_shape(other, "+=");
+    // BEGIN SOLUTION 02 element-wise +=
     for (std::size_t i = 0; i < size(); ++i) data_[i] += other.data_[i];
+    // END SOLUTION
     return *this;
 }
 
 Matrix& Matrix::operator-=(const Matrix& other) {
     require_same_shape(other, "-=");
+    // BEGIN SOLUTION 02 element-wise -=
     for (std::size_t i = 0; i < size(); ++i) data_[i] -= other.data_[i];
+    // END SOLUTION
     return *this;
 }
 
 Matrix& Matrix::operator*=(float scalar) {
+    // BEGIN SOLUTION 02 scaling by a number
     for (std::size_t i = 0; i < size(); ++i) data_[i] *= scalar;
+    // END SOLUTION
     return *this;
 }
 
 Matrix& Matrix::hadamard_inplace(const Matrix& other) {
     require_same_shape(other, "hadamard");
+    // BEGIN SOLUTION 02 the Hadamard (element-wise) product
     for (std::size_t i = 0; i < size(); ++i) data_[i] *= other.data_[i];
+    // END SOLUTION
     return *this;
 }
 
@@ -152,7 +162,7 @@ void Matrix::matvec(const float* x, float* y) const {
     // Row-major: each output is a dot product of one contiguous row with x.
     for (std::size_t r = 0; r < rows_; ++r) {
         float acc = 0.0f;
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 02 the matrix-vector product, one row at a time
         const float* a = row(r);
         for (std::size_t c = 0; c < cols_; ++c) acc += a[c] * x[c];
         // END SOLUTION

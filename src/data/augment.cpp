@@ -31,9 +31,14 @@ inline float bilinear(const float* src, int height, int width, double x, double 
         p10 = pixel_or_zero(src, height, width, x0, y0 + 1);
         p11 = pixel_or_zero(src, height, width, x0 + 1, y0 + 1);
     }
+    // BEGIN SOLUTION 11 bilinear interpolation between the four neighbours
     const float top = (1 - ax) * p00 + ax * p01;
     const float bottom = (1 - ax) * p10 + ax * p11;
     return (1 - ay) * top + ay * bottom;
+    // ELSE
+    // (void)ax, (void)ay, (void)p01, (void)p10, (void)p11;
+    // return p00;
+    // END SOLUTION
 }
 
 // cos and sin of multiples of 90° come out as 6e-17 instead of 0; snapping them makes exact
@@ -59,10 +64,14 @@ void warp_image(const float* src, float* dst, int height, int width, const Warp&
     // (cos/s, sin/s) per column.
     const double step_x = cos_t * inv_s, step_y = sin_t * inv_s;
     for (int yo = 0; yo < height; ++yo) {
+        // BEGIN SOLUTION 11 the inverse mapping: where output pixel (0, yo) comes from
         const double ux = (0 - cx - warp.dx) * inv_s;
         const double uy = (yo - cy - warp.dy) * inv_s;
         const double x_start = cx + cos_t * ux - sin_t * uy;
         const double y_start = cy + sin_t * ux + cos_t * uy;
+        // ELSE
+        // const double x_start = 0.0, y_start = double(yo);
+        // END SOLUTION
         float* out = dst + yo * width;
         for (int xo = 0; xo < width; ++xo)
             out[xo] = bilinear(src, height, width, x_start + step_x * xo, y_start + step_y * xo);

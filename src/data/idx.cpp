@@ -75,6 +75,7 @@ std::vector<std::uint64_t> parse_header(const std::string& path,
                         " bytes)");
     const std::uint32_t magic = big_endian_u32(bytes.data());
     const std::uint32_t want_magic = 0x00000800u | std::uint32_t(want_dims);
+    // BEGIN SOLUTION 08 the magic number: unsigned bytes (0x08), and the number of dimensions
     if (bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08)
         throw DataError(path + ": bad magic " + hex32(magic) + " (expected " + hex32(want_magic) +
                         " for " + what + "): not an IDX file of unsigned bytes");
@@ -82,6 +83,7 @@ std::vector<std::uint64_t> parse_header(const std::string& path,
         throw DataError(path + ": has " + std::to_string(bytes[3]) + " dimensions, expected " +
                         std::to_string(want_dims) + " for " + what + " (magic " + hex32(magic) +
                         ", expected " + hex32(want_magic) + ")");
+    // END SOLUTION
     const std::uint64_t header = 4 + 4 * std::uint64_t(want_dims);
     if (size < header)
         throw DataError(path + ": truncated header (" + std::to_string(size) + " bytes, need " +
@@ -94,9 +96,11 @@ std::vector<std::uint64_t> parse_header(const std::string& path,
     bool too_big = false;
     for (int d = 0; d < want_dims; ++d) {
         dims[d] = big_endian_u32(bytes.data() + 4 + 4 * d);
+        // BEGIN SOLUTION 08 each dimension non-zero; their product without overflow
         if (dims[d] == 0)
             throw DataError(path + ": dimension " + std::to_string(d) + " is zero");
         if (!too_big && __builtin_mul_overflow(elements, dims[d], &elements)) too_big = true;
+        // END SOLUTION
     }
     const std::uint64_t payload = size - header;
     std::string shape;
@@ -104,6 +108,7 @@ std::vector<std::uint64_t> parse_header(const std::string& path,
         if (d) shape += 'x';
         shape += std::to_string(dims[d]);
     }
+    // BEGIN SOLUTION 08 the data is exactly as long as the header says, before anything is allocated
     if (too_big || elements > payload)
         throw DataError(path + ": truncated or corrupt: header says " + shape + " = " +
                         (too_big ? std::string("more than 2^64") : std::to_string(elements)) +
@@ -111,14 +116,17 @@ std::vector<std::uint64_t> parse_header(const std::string& path,
     if (elements < payload)
         throw DataError(path + ": " + std::to_string(payload - elements) +
                         " unexpected trailing bytes after the " + shape + " data");
+    // END SOLUTION
     return dims;
 }
 
 void check_labels(const std::string& path, const std::vector<std::uint8_t>& labels) {
+    // BEGIN SOLUTION 08 labels are digits 0..9
     for (std::size_t i = 0; i < labels.size(); ++i)
         if (labels[i] > 9)
             throw DataError(path + ": label " + std::to_string(i) + " is " +
                             std::to_string(labels[i]) + ", expected 0..9");
+    // END SOLUTION
 }
 
 LabeledSet load_pair(const std::string& images_path, const std::string& labels_path) {

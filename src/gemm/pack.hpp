@@ -21,6 +21,7 @@ namespace {
 // A block op(A)[i0 : i0+mc, p0 : p0+kc] → ceil(mc/MR) slivers of kc×MR floats.
 template <int MR>
 void pack_a(Op op, const float* A, int lda, int i0, int p0, int mc, int kc, float* dst) {
+    // BEGIN SOLUTION 05 packing A: MR-row slivers, zero-padded at the edge
     for (int ir = 0; ir < mc; ir += MR) {
         const int mr = mc - ir < MR ? mc - ir : MR;
         if (op == Op::T) {
@@ -51,11 +52,13 @@ void pack_a(Op op, const float* A, int lda, int i0, int p0, int mc, int kc, floa
         }
         dst += std::size_t(MR) * kc;
     }
+    // END SOLUTION
 }
 
 // A block op(B)[p0 : p0+kc, j0 : j0+nc] → ceil(nc/NR) slivers of kc×NR floats.
 template <int NR>
 void pack_b(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc, float* dst) {
+    // BEGIN SOLUTION 05 packing B: NR-column slivers, zero-padded at the edge
     for (int jr = 0; jr < nc; jr += NR) {
         const int nr = nc - jr < NR ? nc - jr : NR;
         if (op == Op::N) {
@@ -84,6 +87,7 @@ void pack_b(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc, floa
         }
         dst += std::size_t(NR) * kc;
     }
+    // END SOLUTION
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ using detail::elem_b;
 void gemm_ikj(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
               const float* B, int ldb, float beta, float* C, int ldc) {
     detail::scale_c(m, n, beta, C, ldc);
+    // BEGIN SOLUTION 03 the i-k-j loop order: a row of B streams into a row of C
     for (int i = 0; i < m; ++i) {
         float* c = C + std::size_t(i) * ldc;
         for (int p = 0; p < k; ++p) {
@@ -30,6 +31,7 @@ void gemm_ikj(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A
             }
         }
     }
+    // END SOLUTION
 }
 
 void gemm_kij(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,

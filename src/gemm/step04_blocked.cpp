@@ -45,6 +45,7 @@ void gemm_blocked(Op op_a, Op op_b, int m, int n, int k, float alpha, const floa
     using detail::elem_a, detail::elem_b;
     const int kKC = blocked_kc();
     detail::scale_c(m, n, beta, C, ldc);
+    // BEGIN SOLUTION 04 the tiling: jj (NC) -> pp (KC) -> ii (MC) tiles, i-k-j inside each
     for (int jj = 0; jj < n; jj += kNC) {
         const int nb = std::min(kNC, n - jj);
         for (int pp = 0; pp < k; pp += kKC) {
@@ -67,6 +68,7 @@ void gemm_blocked(Op op_a, Op op_b, int m, int n, int k, float alpha, const floa
             }
         }
     }
+    // END SOLUTION
 }
 
 }  // namespace hw

@@ -31,6 +31,7 @@ constexpr int kPMR = 4, kPNR = 8;
 void portable_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C,
                      int ldc, float alpha, float beta, int m_eff, int n_eff) {
     float acc[kPMR][kPNR] = {};
+    // BEGIN SOLUTION 05 the portable micro-kernel: kc rank-1 updates of the 4x8 tile in registers
     for (int p = 0; p < kc; ++p) {
         for (int r = 0; r < kPMR; ++r) {
             const float a = Ap[r];
@@ -39,6 +40,7 @@ void portable_kernel(int kc, const float* __restrict Ap, const float* __restrict
         Ap += kPMR;
         Bp += kPNR;
     }
+    // END SOLUTION
     for (int r = 0; r < m_eff; ++r) {
         float* c = C + long(r) * ldc;
         if (beta == 0.0f)

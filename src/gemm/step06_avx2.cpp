@@ -36,6 +36,7 @@ void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp,
     // Touch the C tile early so its lines are in L1 when the k loop ends (C comes from L2 or L3).
     for (int r = 0; r < m_eff; ++r) _mm_prefetch(reinterpret_cast<const char*>(C + long(r) * ldc), _MM_HINT_T0);
 
+    // BEGIN SOLUTION 06 the AVX2 micro-kernel: 6 broadcasts x 2 loads -> 12 FMAs per k step
 #pragma GCC unroll 4
     for (int p = 0; p < kc; ++p) {
         _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * kNR), _MM_HINT_T0);
@@ -49,6 +50,7 @@ void avx2_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp,
         Ap += kMR;
         Bp += kNR;
     }
+    // END SOLUTION
 
     const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
     if (m_eff == kMR && n_eff == kNR) {

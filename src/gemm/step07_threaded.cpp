@@ -18,9 +18,12 @@
 // (Chapter 07's exercises ask you to try it.)
 //
 // Skinny products (n ≤ 16, the paths without packing of A) are always cut into row slabs.
+// HW_GEMM_SPLIT=m or =n forces the direction for the others (exercise 07-3 measures both).
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include "common.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
@@ -50,7 +53,10 @@ JoinTiming loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op
                               int ldb, float beta, float* C, int ldc) {
     if (m <= 0 || n <= 0) return {};
     const bool skinny = uk.small_n && n <= kSmallNMax;
-    const bool split_n = n >= m && !skinny;
+    const char* forced = std::getenv("HW_GEMM_SPLIT");  // read per call: exercise 07-3 flips it
+    const bool split_n = !skinny && (forced && !std::strcmp(forced, "n")   ? true
+                                     : forced && !std::strcmp(forced, "m") ? false
+                                                                           : n >= m);
     const int unit = skinny ? 8 : split_n ? uk.nr : uk.mr;  // slabs in whole slivers
     const int extent = split_n ? n : m, units = ceil_div(extent, unit);
     if (std::min(threads, units) <= 1 || k <= 0 || alpha == 0.0f) {
@@ -62,8 +68,13 @@ JoinTiming loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op
     {
         clock.share_begins();
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();  // nt may be < asked
+        // BEGIN SOLUTION 07 the thread split: thread t of nt gets slivers [units*t/nt, units*(t+1)/nt)
         const int lo = int(long(units) * t / nt) * unit;
         const int hi = std::min(extent, int(long(units) * (t + 1) / nt) * unit);
+        // ELSE
+        // const int lo = 0, hi = 0;  // each thread's slab [lo, hi) of the extent, in whole units
+        // (void)t, (void)nt, (void)units;
+        // END SOLUTION
         if (hi > lo) run_slab(uk, split_n, lo, hi, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         clock.share_ends();
     }

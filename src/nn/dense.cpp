@@ -34,7 +34,7 @@ void Dense::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
     const int B = static_cast<int>(X.rows());
     ensure_shape(Y, B, out_);
     input_ = &X;
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 10 Dense forward
     // X: B×in · W: in×out → Y: B×out
     gemm(Op::N, Op::N, B, out_, in_, X, W_, Y);
     // Y += b, broadcast over the rows.
@@ -51,7 +51,7 @@ void Dense::backward(const Matrix& dY, Matrix& dX) {
         throw std::logic_error(name() + ": backward without a matching forward");
     const Matrix& X = *input_;
     const int B = static_cast<int>(dY.rows());
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 10 Dense backward: dW and db
     // dW = Xᵀ·dY:  (B×in)ᵀ · B×out → in×out
     gemm(Op::T, Op::N, in_, out_, B, X, dY, dW_);
     // db = column sums of dY: 1×out. Row by row, in a fixed order (bit-reproducible).
@@ -64,7 +64,7 @@ void Dense::backward(const Matrix& dY, Matrix& dX) {
     // END SOLUTION
     if (!input_grad_needed_) return;
     ensure_shape(dX, B, in_);
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 10 Dense backward: dX
     // dX = dY·Wᵀ:  B×out · (in×out)ᵀ → B×in
     gemm(Op::N, Op::T, B, in_, out_, dY, W_, dX);
     // END SOLUTION

@@ -31,7 +31,9 @@ void Dropout::backward(const Matrix& dY, Matrix& dX) {
         std::memcpy(dX.data(), dY.data(), dY.size() * sizeof(float));
         return;
     }
+    // BEGIN SOLUTION 11 dropout backward
     apply_mask(dY, mask_, dX);  // the same mask as the forward pass
+    // END SOLUTION
 }
 
 std::string Dropout::name() const {

@@ -63,7 +63,7 @@ PerceptronResult train_perceptron(Neuron& neuron, const std::vector<Example>& da
             const float error = ex.target - apply_activation(Activation::Step, neuron.pre_activation(ex.x));
             if (error == 0.0f) continue;
             ++mistakes;
-            // BEGIN SOLUTION
+            // BEGIN SOLUTION 01 the perceptron rule: move w and b towards the target on a mistake
             for (std::size_t i = 0; i < ex.x.size(); ++i) neuron.weights[i] += lr * error * ex.x[i];
             neuron.bias += lr * error;
             // END SOLUTION
@@ -90,7 +90,7 @@ std::vector<float> mse_gradient(const Neuron& neuron, const std::vector<Example>
     std::vector<float> grad(neuron.weights.size() + 1, 0.0f);  // weights..., then bias
     const float scale = 2.0f / static_cast<float>(data.size());
     for (const auto& ex : data) {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 01 the gradient of the squared error for one example
         const float y = sigmoid(neuron.pre_activation(ex.x));
         const float delta = scale * (y - ex.target) * y * (1.0f - y);  // ∂L/∂z for this example
         for (std::size_t i = 0; i < ex.x.size(); ++i) grad[i] += delta * ex.x[i];

@@ -26,25 +26,42 @@ void add_bias(float* v, const Matrix& b, bool use_bias) {
     for (std::size_t i = 0; i < b.cols(); ++i) v[i] += b.data()[i];
 }
 
-// ½‖o − t‖² for one sample.
-float squared_error(const float* o, const float* t, int n) {
+// The loss of one sample: ½‖o − t‖², or the cross-entropy −Σ t·log o + (1−t)·log(1−o)
+// (outputs clamped away from 0 and 1 so that a saturated sigmoid gives a large loss, not inf).
+float sample_loss(const std::string& loss, const float* o, const float* t, int n) {
     float sum = 0;
+    if (loss == "cross-entropy") {
+        for (int k = 0; k < n; ++k) {
+            const float ok = std::clamp(o[k], 1e-7f, 1.0f - 1e-7f);
+            sum -= t[k] * std::log(ok) + (1.0f - t[k]) * std::log(1.0f - ok);
+        }
+        return sum;
+    }
     for (int k = 0; k < n; ++k) sum += (o[k] - t[k]) * (o[k] - t[k]);
     return 0.5f * sum;
 }
 
 // The two backward steps shared by gradients() and train_sample():
-//   δo = ∂loss/∂z2 = (o − t) ⊙ o ⊙ (1 − o)                      [10]
+//   δo = ∂loss/∂z2 = (o − t) ⊙ o ⊙ (1 − o)   for the squared error            [10]
 //   δh = ∂loss/∂z1 = (W2 δo) ⊙ h ⊙ (1 − h)     W2: H×10, δo: 10 → [H]
-void output_delta(const float* o, const float* t, int n, float* delta_o) {
-    // BEGIN SOLUTION
+void output_delta(const std::string& loss, const float* o, const float* t, int n, float* delta_o) {
+    if (loss == "cross-entropy") {
+        // Exercise 09-1: derive δo for the cross-entropy (the o(1 − o) of the sigmoid cancels).
+        // BEGIN SOLUTION 09 exercise 1: the output delta of the cross-entropy
+        for (int k = 0; k < n; ++k) delta_o[k] = o[k] - t[k];
+        // ELSE
+        // for (int k = 0; k < n; ++k) delta_o[k] = 0.0f;
+        // END SOLUTION
+        return;
+    }
+    // BEGIN SOLUTION 09 the output delta of the squared error
     for (int k = 0; k < n; ++k) delta_o[k] = (o[k] - t[k]) * o[k] * (1.0f - o[k]);
     // END SOLUTION
 }
 
 void hidden_delta(const Matrix& W2, const float* h, const float* delta_o, float* delta_h) {
     const int H = static_cast<int>(W2.rows()), outputs = static_cast<int>(W2.cols());
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 09 backprop: the hidden delta
     matvec(W2.data(), H, outputs, delta_o, delta_h);  // ∂loss/∂h = W2 · δo
     for (int j = 0; j < H; ++j) delta_h[j] *= h[j] * (1.0f - h[j]);
     // END SOLUTION
@@ -60,6 +77,8 @@ SigmoidNetwork::SigmoidNetwork(const SigmoidNetworkConfig& config, Rng& rng)
       b2_(1, config.outputs) {
     if (config.inputs <= 0 || config.hidden <= 0 || config.outputs <= 0)
         throw std::invalid_argument("SigmoidNetwork: layer sizes must be positive");
+    if (config.loss != "squared" && config.loss != "cross-entropy")
+        throw std::invalid_argument("SigmoidNetwork: unknown loss '" + config.loss + "'");
     if (config.init == "uniform") {
         w1_.fill_uniform(rng, -0.5f, 0.5f);
         w2_.fill_uniform(rng, -0.5f, 0.5f);
@@ -92,7 +111,7 @@ void SigmoidNetwork::gradients(const float* x, int label, SigmoidGradients& g) c
     std::vector<float> h(H), o(O), t(O), delta_o(O), delta_h(H);
     forward(x, h.data(), o.data());
     target(label, t.data());
-    output_delta(o.data(), t.data(), O, delta_o.data());
+    output_delta(config_.loss, o.data(), t.data(), O, delta_o.data());
     hidden_delta(w2_, h.data(), delta_o.data(), delta_h.data());
     // ∂loss/∂W2 = h δoᵀ (H×10), ∂loss/∂W1 = x δhᵀ (784×H), ∂loss/∂b = δ.
     g.W1 = Matrix(I, H);
@@ -116,17 +135,19 @@ float SigmoidNetwork::train_sample(const float* x, int label, float lr) {
     delta_h_.resize(H);
     forward(x, h_.data(), o_.data());
     target(label, target_.data());
-    const float loss = squared_error(o_.data(), target_.data(), O);
-    output_delta(o_.data(), target_.data(), O, delta_o_.data());
+    const float loss = sample_loss(config_.loss, o_.data(), target_.data(), O);
+    output_delta(config_.loss, o_.data(), target_.data(), O, delta_o_.data());
     // δh needs W2 as it was in the forward pass, so it comes before W2's update.
     hidden_delta(w2_, h_.data(), delta_o_.data(), delta_h_.data());
     // W -= lr · ∂loss/∂W, as rank-1 updates (they skip the zero pixels of x).
+    // BEGIN SOLUTION 09 the SGD step: W -= lr·(input ⊗ delta), b -= lr·delta
     rank1_update(w2_.data(), H, O, -lr, h_.data(), delta_o_.data());  // W2: H×10
     rank1_update(w1_.data(), I, H, -lr, x, delta_h_.data());           // W1: 784×H
     if (config_.bias) {
         for (int k = 0; k < O; ++k) b2_.data()[k] -= lr * delta_o_[k];
         for (int j = 0; j < H; ++j) b1_.data()[j] -= lr * delta_h_[j];
     }
+    // END SOLUTION
     return loss;
 }
 
@@ -162,7 +183,7 @@ ModelFile SigmoidNetwork::to_model_file(const std::string& extra_config) const {
     cfg << "inputs=" << config_.inputs << " hidden=" << config_.hidden
         << " outputs=" << config_.outputs << " bias=" << (config_.bias ? "on" : "off")
         << " init=" << config_.init << " target_on=" << config_.target_on
-        << " target_off=" << config_.target_off;
+        << " target_off=" << config_.target_off << " loss=" << config_.loss;
     if (!extra_config.empty()) cfg << ' ' << extra_config;
     ModelFile f;
     f.kind = "sigmoid-mlp";
@@ -199,6 +220,10 @@ SigmoidNetwork SigmoidNetwork::from_model_file(const ModelFile& file) {
     c.init = config_value(file.config, "init");
     c.target_on = static_cast<float>(number("target_on"));
     c.target_off = static_cast<float>(number("target_off"));
+    const std::string loss = config_value(file.config, "loss");  // absent in older files: squared
+    if (!loss.empty() && loss != "squared" && loss != "cross-entropy")
+        throw ModelFileError("model config has an unknown loss '" + loss + "'");
+    if (!loss.empty()) c.loss = loss;
     net.w1_ = file.get("W1", c.inputs, c.hidden).clone();
     net.w2_ = file.get("W2", c.hidden, c.outputs).clone();
     net.b1_ = file.get("b1", 1, c.hidden).clone();

@@ -59,7 +59,7 @@ double SoftmaxCrossEntropy::forward(const Matrix& logits, std::span<const std::u
         const int y = labels[r];
         const float* z = logits.row(r);
         const double lse = softmax_row(z, probs_.row(r), C);
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 10 softmax cross-entropy: the loss
         loss_sum_ += lse - double(z[y]);  // −log p_y, without ever forming log(p_y)
         // END SOLUTION
         correct_ += argmax(z, C) == y;
@@ -75,7 +75,7 @@ void SoftmaxCrossEntropy::backward(Matrix& dLogits) const {
     for (std::size_t r = 0; r < B; ++r) {
         const float* p = probs_.row(r);
         float* d = dLogits.row(r);
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 10 softmax cross-entropy: the gradient
         for (std::size_t j = 0; j < C; ++j) d[j] = p[j] * inv_b;
         d[labels_[r]] -= inv_b;  // − onehot / B
         // END SOLUTION

@@ -48,7 +48,7 @@ namespace detail {
 void adam_update_portable(float* w, const float* g, float* m, float* v, std::size_t n,
                           const AdamCoefficients& k) {
     for (std::size_t i = 0; i < n; ++i) {
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 10 the Adam step
         m[i] = k.beta1 * m[i] + (1.0f - k.beta1) * g[i];
         v[i] = k.beta2 * v[i] + (1.0f - k.beta2) * (g[i] * g[i]);
         w[i] -= k.step * (m[i] / (std::sqrt(v[i] * k.c2) + k.epsilon));
@@ -89,7 +89,7 @@ void Sgd::step(const std::vector<Param>& params, float lr) {
         const bool nesterov = nesterov_;
         for_slices(params[k].value->size(), [&](std::size_t b, std::size_t e) {
             for (std::size_t i = b; i < e; ++i) {
-                // BEGIN SOLUTION
+                // BEGIN SOLUTION 10 SGD with momentum (and Nesterov)
                 vel[i] = mu * vel[i] + g[i];                          // v ← μ·v + g
                 w[i] -= lr * (nesterov ? g[i] + mu * vel[i] : vel[i]);  // look ahead, or follow v
                 // END SOLUTION

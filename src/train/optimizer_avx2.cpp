@@ -16,6 +16,7 @@ void adam_update_avx2(float* w, const float* g, float* m, float* v, std::size_t 
     const __m256 step = _mm256_set1_ps(k.step), c2 = _mm256_set1_ps(k.c2);
     const __m256 eps = _mm256_set1_ps(k.epsilon);
     std::size_t i = 0;
+    // BEGIN SOLUTION 10 the Adam step, eight floats at a time
     for (; i + 8 <= n; i += 8) {
         const __m256 gi = _mm256_loadu_ps(g + i);
         // m = β1·m + (1−β1)·g
@@ -30,6 +31,10 @@ void adam_update_avx2(float* w, const float* g, float* m, float* v, std::size_t 
         _mm256_storeu_ps(v + i, vi);
         _mm256_storeu_ps(w + i, wi);
     }
+    // ELSE
+    // (void)b1, (void)one_minus_b1, (void)b2, (void)one_minus_b2, (void)step, (void)c2, (void)eps;
+    // i = n - n % 8;  // the vector loop goes here; the portable tail below does the last n % 8
+    // END SOLUTION
     if (i < n) adam_update_portable(w + i, g + i, m + i, v + i, n - i, k);
 }
 

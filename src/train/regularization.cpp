@@ -24,13 +24,13 @@ void add_l2_gradient(const Matrix& W, Matrix& dW, float lambda) {
         throw std::invalid_argument("add_l2_gradient: W and dW shapes differ");
     const float* w = W.data();
     float* g = dW.data();
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 11 the L2 gradient
     for (std::size_t i = 0; i < W.size(); ++i) g[i] += lambda * w[i];
     // END SOLUTION
 }
 
 void decay_weights(Matrix& W, float lr, float lambda) {
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 11 decoupled weight decay
     W *= 1.0f - lr * lambda;
     // END SOLUTION
 }
@@ -44,7 +44,7 @@ double global_norm(const std::vector<const Matrix*>& grads) {
 double clip_by_global_norm(const std::vector<Matrix*>& grads, float max_norm) {
     if (!(max_norm > 0)) throw std::invalid_argument("clip_by_global_norm: max_norm must be > 0");
     const double norm = global_norm(std::vector<const Matrix*>(grads.begin(), grads.end()));
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 11 gradient clipping by global norm
     if (norm > max_norm) {
         const float scale = static_cast<float>(max_norm / norm);
         for (Matrix* g : grads) *g *= scale;
@@ -64,7 +64,7 @@ int max_norm_columns(Matrix& W, float c) {
     }
     std::vector<float> scale(out, 1.0f);
     int rescaled = 0;
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 11 max-norm: which columns to rescale
     for (std::size_t j = 0; j < out; ++j) {
         const double norm = std::sqrt(col_sq[j]);
         // A column just rescaled to c may come out at c·(1 + 1e-7) after float rounding;

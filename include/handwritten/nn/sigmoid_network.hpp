@@ -5,6 +5,7 @@
 //     h = σ(W1ᵀ x + b1)        x: 784 inputs     W1: 784×H    h: H hidden activations
 //     o = σ(W2ᵀ h + b2)        h: H              W2: H×10     o: 10 outputs, one per digit
 //     loss = ½ ‖o − t‖²        t: the one-hot target (or 0.01 / 0.99, the book's targets)
+//                              (or the cross-entropy, config.loss; chapter 09's exercise 1)
 //
 // Storage convention: a weight matrix is stored inputs × outputs ("W[i][j] = weight from input
 // i to output j"), so row i holds every weight LEAVING input i. Then the forward pass adds up
@@ -39,6 +40,9 @@ struct SigmoidNetworkConfig {
     std::string init = "uniform";
     // Target for the right class and for the others: 1/0 (one-hot) or the book's 0.99/0.01.
     float target_on = 1.0f, target_off = 0.0f;
+    // "squared": ½‖o − t‖² (the book's); "cross-entropy": −Σ t·log o + (1−t)·log(1−o), whose
+    // output delta is chapter 09's exercise 1.
+    std::string loss = "squared";
 };
 
 // Gradients of the loss for one sample, same shapes as the parameters.
@@ -65,7 +69,7 @@ public:
     void forward(const float* x, float* hidden, float* output) const;
     // The target vector for a label: target_on at the label, target_off elsewhere.
     void target(int label, float* t) const;
-    // Gradients of ½‖o − t‖² with respect to every parameter, without changing anything.
+    // Gradients of the loss (config.loss) with respect to every parameter, changing nothing.
     void gradients(const float* x, int label, SigmoidGradients& g) const;
     // One step of SGD on one sample: forward, backward, W -= lr·∂loss/∂W. Returns the
     // sample's loss before the step.
