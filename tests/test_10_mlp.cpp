@@ -27,6 +27,7 @@
 #include "handwritten/nn/dropout_layer.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/report/json.hpp"
+#include "handwritten/app/flag_table.hpp"
 #include "handwritten/app/mlp_run.hpp"
 #include "handwritten/nn/model_file.hpp"
 #include "handwritten/train/optimizer.hpp"
@@ -788,9 +789,11 @@ hw::MlpRunSettings parse_run_flags(std::vector<std::string> args, const hw::MlpR
                                    std::string* usage = nullptr, float sgd_lr = 0.05f) {
     hw::MlpRunSettings s;
     hw::Cli cli("test", "shared MLP run flags");
-    hw::add_optimizer_flags(cli, s, help);
-    hw::add_loop_flags(cli, s, help);
-    hw::add_data_and_output_flags(cli, s, help);
+    hw::FlagTable flags;
+    hw::add_optimizer_flags(flags, s, help);
+    hw::add_loop_flags(flags, s, help);
+    hw::add_data_and_output_flags(flags, s, help);
+    flags.add_to(cli);
     args.insert(args.begin(), "test");
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
@@ -854,6 +857,80 @@ TEST_CASE("The shared MLP run flags: chapter 10's defaults, each flag in its own
     CHECK(usage.find("--optimizer") < usage.find("--batch"));
     CHECK(usage.find("--threads") < usage.find("--data"));
     CHECK(usage.find("--load") < usage.find("--quiet"));
+}
+
+TEST_CASE("A flag table: one row gives the flag, the sweep key, the range check and the JSON field") {
+    int batch = 128;
+    float lr = 1e-3f;
+    double val = 0.2;
+    std::string schedule = "constant", layers = "784,256,10", dropout = "0", out = "runs";
+    bool augment = false;
+    hw::FlagTable flags;
+    flags.number("batch", batch, "mini-batch size", hw::Range::at_least(1))
+        .number("lr", lr, "learning rate", hw::Range::positive())
+        .number("val", val, "validation share", hw::Range::fraction()).json_key("val_fraction")
+        .choice("schedule", schedule, {"constant", "cosine"}, "schedule")
+        .int_list("layers", layers, "sizes", hw::Range::between(1, 100000), 2)
+        .float_list("dropout", dropout, "rates", hw::Range::fraction())
+        .toggle("augment", augment, "warps")
+        .text("out", out, "folder").not_in_metrics().not_sweepable();
+
+    // The command line and the sweep share the parser.
+    hw::Cli cli("test", "flag table");
+    flags.add_to(cli);
+    std::vector<std::string> args = {"test", "--batch", "64", "--lr=0.01", "--augment", "--layers", "784,32,10"};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    cli.parse(static_cast<int>(argv.size()), argv.data());
+    CHECK(batch == 64);
+    CHECK(lr == doctest::Approx(0.01));
+    CHECK(augment);
+    CHECK(layers == "784,32,10");
+    CHECK(flags.range_error().empty());
+    CHECK(cli.usage().find("--schedule constant|cosine") != std::string::npos);
+    CHECK(cli.usage().find("(default: 0.2)") != std::string::npos);
+
+    flags.set("schedule", "cosine");
+    CHECK(schedule == "cosine");
+    flags.set("layers", "784-100-10");  // the sweep's spelling: commas separate its values
+    CHECK(layers == "784,100,10");
+    flags.set("augment", "off");
+    CHECK_FALSE(augment);
+    flags.set("dropout", "0.2,0.5");
+    CHECK(dropout == "0.2,0.5");
+    CHECK_THROWS_AS(flags.set("schedule", "linear"), std::invalid_argument);  // not a choice
+    CHECK_THROWS_AS(flags.set("batch", "6x"), std::invalid_argument);         // malformed
+    CHECK_THROWS_AS(flags.set("augment", "maybe"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("out", "elsewhere"), std::invalid_argument);    // not sweepable
+    CHECK_THROWS_AS(flags.set("bogus", "1"), std::invalid_argument);
+    // Ranges: the first invalid value on each side of the boundary.
+    CHECK_THROWS_AS(flags.set("batch", "0"), std::invalid_argument);
+    CHECK_NOTHROW(flags.set("batch", "1"));
+    CHECK_THROWS_AS(flags.set("val", "1"), std::invalid_argument);
+    CHECK_NOTHROW(flags.set("val", "0"));
+    CHECK_THROWS_AS(flags.set("lr", "0"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("dropout", "0.5,1"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("layers", "784"), std::invalid_argument);         // fewer than two sizes
+    CHECK_THROWS_AS(flags.set("layers", "784,0,10"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("layers", "784,100001,10"), std::invalid_argument);
+    CHECK(layers == "784,100,10");  // a rejected value leaves the setting as it was
+    lr = -1;
+    CHECK(flags.range_error() == "--lr must be > 0 (got -1)");
+    lr = 0.5f;
+
+    hw::JsonWriter j;
+    j.begin_object();
+    flags.write_json(j);
+    j.end_object();
+    const std::string& json = j.str();
+    CHECK(json.find("\"val_fraction\": 0") != std::string::npos);
+    CHECK(json.find("\"schedule\": \"cosine\"") != std::string::npos);
+    CHECK(json.find("\"augment\": false") != std::string::npos);
+    CHECK(json.find("\"layers\": \"784,100,10\"") != std::string::npos);
+    CHECK(json.find("\"out\"") == std::string::npos);  // not_in_metrics
+    CHECK(flags.sweepable_names().size() == 7);
+    CHECK(hw::Range::fraction().describe() == "in [0, 1)");
+    CHECK(hw::Range::between(1, 100000).describe() == "in 1..100000");
 }
 
 TEST_CASE("A run's history goes into the metrics JSON one array per quantity, NaN as null") {

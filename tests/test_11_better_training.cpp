@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "handwritten/app/flag_table.hpp"
+#include "handwritten/app/toolbox_run.hpp"
 #include "handwritten/data/augment.hpp"
 #include "handwritten/nn/dropout.hpp"
 #include "handwritten/nn/dropout_layer.hpp"
@@ -769,6 +771,56 @@ TEST_CASE("toolbox through train(): max-norm holds after every step, cosine sets
         }
     }
     CHECK(h.epochs.back().train_accuracy > 0.8);  // still learns under the constraint
+}
+
+TEST_CASE("Chapter 11's flag table: every sweepable setting by name, the cross checks, one JSON field each") {
+    hw::ToolboxSettings s;
+    hw::FlagTable flags;
+    hw::declare_toolbox_flags(flags, s);
+    // What --sweep used to set by a hand-written list of names, and more, all through the table.
+    for (const char* name : {"lr", "batch", "epochs", "momentum", "l2", "weight-decay", "max-norm", "clip-norm",
+                             "dropout", "input-dropout", "schedule", "warmup", "min-lr", "early-stopping",
+                             "optimizer", "init", "init-dist", "shift", "rotate", "scale", "seed", "augment",
+                             "layers", "nesterov", "val", "step-every", "plateau-factor", "temperature"})
+        CHECK_MESSAGE(flags.has(name), name);
+    flags.set("weight-decay", "1e-4");
+    flags.set("layers", "784-64-10");
+    flags.set("dropout", "0.3");
+    flags.set("augment", "on");
+    flags.set("init", "xavier");
+    CHECK(s.weight_decay == doctest::Approx(1e-4));
+    CHECK(s.layers == "784,64,10");
+    CHECK(s.augment);
+    const hw::MlpSpec spec = hw::toolbox_spec(s);
+    CHECK(spec.sizes == std::vector<int>{784, 64, 10});
+    CHECK(spec.dropout == std::vector<float>{0.3f});
+    CHECK(spec.init == hw::Init::XavierNormal);
+    CHECK_NOTHROW(hw::check_toolbox_settings(s));
+    CHECK_THROWS_AS(flags.set("sweep", "lr=1"), std::invalid_argument);     // a setting of the whole run
+    CHECK_THROWS_AS(flags.set("scale", "1"), std::invalid_argument);        // [0, 1)
+    CHECK_THROWS_AS(flags.set("early-stopping", "-1"), std::invalid_argument);
+    CHECK_THROWS_AS(flags.set("temperature", "0"), std::invalid_argument);
+
+    // Checks that involve several settings.
+    hw::ToolboxSettings bad = s;
+    bad.dropout = "0.2,0.3";  // two rates for one hidden layer
+    CHECK_THROWS_AS(hw::check_toolbox_settings(bad), std::invalid_argument);
+    bad = s;
+    bad.schedule = "plateau";
+    bad.val = 0;
+    CHECK_THROWS_AS(hw::check_toolbox_settings(bad), std::invalid_argument);
+    bad.val = 0.1;
+    CHECK_NOTHROW(hw::check_toolbox_settings(bad));
+
+    // --init small: He's variance replaced by N(0, 0.01²) for every weight, biases untouched.
+    s.init = "small";
+    hw::Sequential net = hw::build_toolbox_network(s);
+    double sq = 0;
+    std::size_t n = 0;
+    for (const hw::Param& p : net.params())
+        if (p.is_weight)
+            for (std::size_t i = 0; i < p.value->size(); ++i) sq += double(p.value->data()[i]) * p.value->data()[i], ++n;
+    CHECK(std::sqrt(sq / n) == doctest::Approx(0.01).epsilon(0.02));
 }
 
 }  // TEST_SUITE

@@ -13,16 +13,16 @@
 #include <vector>
 
 #include "handwritten/app/cli.hpp"
-#include "handwritten/report/evaluation.hpp"
+#include "handwritten/app/flag_table.hpp"
+#include "handwritten/app/mlp_run.hpp"
+#include "handwritten/data/idx.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
-#include "handwritten/data/idx.hpp"
-#include "handwritten/report/json.hpp"
-#include "handwritten/app/mlp_run.hpp"
-#include "handwritten/nn/model_file.hpp"
 #include "handwritten/nn/sequential.hpp"
-#include "handwritten/train/trainer.hpp"
+#include "handwritten/report/evaluation.hpp"
+#include "handwritten/report/json.hpp"
 #include "handwritten/report/training_plots.hpp"
+#include "handwritten/train/trainer.hpp"
 
 namespace {
 
@@ -58,18 +58,24 @@ double epoch_seconds(const hw::EpochStats& e) { return e.seconds; }
 double gemm_gflops(const hw::EpochStats& e) { return e.gemm_gflops(); }
 double gemm_share(const hw::EpochStats& e) { return e.gemm_share(); }
 
-void parse_command_line(int argc, char** argv, Settings& s, hw::Cli& cli) {
+// Every flag of the chapter, once: the parser, the range checks and the metrics JSON read this table.
+void declare_flags(hw::FlagTable& flags, Settings& s) {
     const hw::MlpRunHelp help;  // chapter 10's texts are the defaults
-    cli.option("--layers", s.layers, "layer sizes, input first, classes last (e.g. 784,32,16,10)")
-        .choice("--activation", s.activation, {"relu", "sigmoid"}, "hidden-layer activation")
-        .choice("--init", s.init, {"xavier-uniform", "xavier-normal", "he-uniform", "he-normal"},
+    hw::add_layers_flag(flags, s, "layer sizes, input first, classes last (e.g. 784,32,16,10)");
+    flags.choice("activation", s.activation, {"relu", "sigmoid"}, "hidden-layer activation")
+        .choice("init", s.init, {"xavier-uniform", "xavier-normal", "he-uniform", "he-normal"},
                 "weight initialisation (Keras' Dense default is xavier-uniform)");
-    hw::add_optimizer_flags(cli, s, help);
-    cli.option("--beta1", s.optimizer.beta1, "adam: decay of the gradient's running mean")
-        .option("--beta2", s.optimizer.beta2, "adam: decay of the squared gradient's running mean")
-        .option("--eps", s.optimizer.epsilon, "adam: epsilon (Keras 1e-7, PyTorch 1e-8)");
-    hw::add_loop_flags(cli, s, help);
-    hw::add_data_and_output_flags(cli, s, help);
+    hw::add_optimizer_flags(flags, s, help);
+    flags.number("beta1", s.optimizer.beta1, "adam: decay of the gradient's running mean", hw::Range::fraction())
+        .number("beta2", s.optimizer.beta2, "adam: decay of the squared gradient's running mean", hw::Range::fraction())
+        .number("eps", s.optimizer.epsilon, "adam: epsilon (Keras 1e-7, PyTorch 1e-8)", hw::Range::positive());
+    hw::add_loop_flags(flags, s, help);
+    hw::add_data_and_output_flags(flags, s, help);
+}
+
+void parse_command_line(int argc, char** argv, hw::FlagTable& flags, Settings& s, hw::Cli& cli) {
+    declare_flags(flags, s);
+    flags.add_to(cli);
     cli.epilog("Examples:\n"
                "  build/bin/10-mlp                                   # Keras tutorial: 784-256-10, Adam, 20 epochs\n"
                "  build/bin/10-mlp --epochs 5 --val 0 --threads 1\n"
@@ -77,21 +83,7 @@ void parse_command_line(int argc, char** argv, Settings& s, hw::Cli& cli) {
                "  build/bin/10-mlp --save runs/mlp.hwm && build/bin/10-mlp --load runs/mlp.hwm --epochs 0");
     cli.parse(argc, argv);
     hw::default_sgd_lr(cli, s, 0.01f);
-    const std::vector<int> sizes = hw::parse_int_list(s.layers);
-    cli.check(sizes.size() >= 2, "--layers needs at least two sizes, e.g. 784,256,10");
-    cli.check(std::all_of(sizes.begin(), sizes.end(), [](int v) { return v > 0 && v <= 100000; }),
-              "--layers sizes must be in 1..100000");
-    const hw::OptimizerOptions& o = s.optimizer;
-    cli.check(s.lr > 0, "--lr must be positive");
-    cli.check(o.momentum >= 0 && o.momentum < 1, "--momentum must be in [0, 1)");
-    cli.check(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, "--beta1/--beta2 must be in [0, 1)");
-    cli.check(o.epsilon > 0, "--eps must be positive");
-    cli.check(s.batch > 0, "--batch must be positive");
-    cli.check(s.epochs >= 0, "--epochs must be >= 0");
-    cli.check(s.epochs > 0 || !s.load.empty(), "--epochs 0 only makes sense with --load FILE");
-    cli.check(s.val >= 0 && s.val < 1, "--val must be in [0, 1)");
-    cli.check(s.threads >= 0, "--threads must be >= 0");
-    cli.check(s.limit >= 0 && s.show >= 0, "--limit and --show must be >= 0");
+    hw::check_run_flags(cli, flags, s);
 }
 
 // The network from --layers/--activation/--init, or the saved one from --load.
@@ -107,23 +99,6 @@ hw::Sequential build_network(const Settings& s) {
     spec.init = hw::parse_init(s.init);
     hw::Rng rng(static_cast<std::uint64_t>(s.seed));
     return hw::Sequential(spec, rng);
-}
-
-// The network must fit the data: a --layers mistake is a usage error, a loaded file's a model error.
-void check_network_fits(const hw::Sequential& net, const hw::Mnist& data, const Settings& s, const hw::Cli& cli) {
-    const std::size_t pixels = data.train.images.cols(), classes = hw::class_names(s.dataset).size();
-    auto reject = [&](const std::string& usage, const std::string& msg) {
-        if (s.load.empty()) cli.fail(usage + ": " + msg);
-        throw hw::ModelFileError(s.load + ": " + msg);
-    };
-    if (std::size_t(net.input_size()) != pixels)
-        reject("--layers must start with " + std::to_string(pixels),
-               "the network takes " + std::to_string(net.input_size()) + " inputs but the images have " +
-                   std::to_string(pixels) + " pixels");
-    if (std::size_t(net.output_size()) < classes)
-        reject("--layers must end with " + std::to_string(classes),
-               "the network has " + std::to_string(net.output_size()) + " outputs but the data has " +
-                   std::to_string(classes) + " classes");
 }
 
 std::string optimizer_description(const Settings& s) {
@@ -145,29 +120,12 @@ hw::History run_training(hw::Sequential& net, const hw::Mnist& data, const Setti
                      [&](const hw::EpochStats& e) { print_epoch(e, s.epochs); });
 }
 
-void write_metrics(const Settings& s, const hw::Sequential& net, const hw::History& history,
-                   const hw::LossAccuracy& test, const hw::ConfusionMatrix& cm) {
+void write_metrics(const Settings& s, const hw::FlagTable& flags, const hw::Sequential& net,
+                   const hw::History& history, const hw::LossAccuracy& test, const hw::ConfusionMatrix& cm) {
     hw::create_parent_directory(s.metrics);
     hw::JsonWriter j;
     j.begin_object();
-    j.key("chapter").value("10-mlp");
-    j.key("dataset").value(s.dataset);
-    j.key("layers").value(hw::layer_list(net.spec().sizes));
-    j.key("activation").value(net.spec().activation);
-    j.key("init").value(s.init);
-    j.key("optimizer").value(s.optimizer.name);
-    j.key("lr").value(double(s.lr));
-    j.key("momentum").value(double(s.optimizer.momentum));
-    j.key("batch").value(s.batch);
-    j.key("epochs").value(s.epochs);
-    j.key("val_fraction").value(s.val);
-    j.key("seed").value(static_cast<long long>(s.seed));
-    j.key("threads").value(hw::gemm_threads());
-    j.key("microkernel").value(hw::sgemm_microkernel_name());
-    j.key("parameters").value(net.parameter_count());
-    j.key("train_size").value(history.train_size);
-    j.key("val_size").value(history.val_size);
-    hw::write_history_json(j, history);
+    hw::write_run_json(j, "10-mlp", flags, net, history);
     j.key("epoch_seconds").array(per_epoch(history, epoch_seconds));
     j.key("train_seconds").array(per_epoch(history, train_seconds));
     j.key("forward_seconds").array(per_epoch(history, [](const hw::EpochStats& e) { return e.forward_seconds; }));
@@ -201,14 +159,15 @@ void print_training_time(const hw::History& history) {
 
 int main(int argc, char** argv) {
     Settings s;
+    hw::FlagTable flags;
     hw::Cli cli("10-mlp", "Train a batched ReLU/softmax MLP on MNIST with mini-batches on our own GEMM.");
-    parse_command_line(argc, argv, s, cli);
+    parse_command_line(argc, argv, flags, s, cli);
 
     try {
         if (s.threads > 0) hw::set_gemm_threads(s.threads);
         hw::Sequential net = build_network(s);
         const hw::Mnist data = hw::load_run_data(s);
-        check_network_fits(net, data, s, cli);
+        hw::check_network_fits(net, data.train, hw::class_names(s.dataset).size(), s, cli);
         std::printf("10-mlp: %s MLP, %s hidden, logits + softmax cross-entropy, init %s, %zu parameters\n",
                     hw::layer_list(net.spec().sizes).c_str(), net.spec().activation.c_str(), s.init.c_str(),
                     net.parameter_count());
@@ -235,7 +194,7 @@ int main(int argc, char** argv) {
         }
         if (!s.save.empty()) written.push_back(hw::save_trained_model(net, s.save));
         if (!s.metrics.empty()) {
-            write_metrics(s, net, history, test, report.confusion);
+            write_metrics(s, flags, net, history, test, report.confusion);
             written.push_back(s.metrics + " (metrics)");
         }
         std::printf("\n");

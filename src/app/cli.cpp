@@ -8,15 +8,6 @@
 
 namespace hw {
 
-namespace {
-template <class T>
-std::string to_text(const T& value) {
-    std::ostringstream os;
-    os << value;
-    return os.str();
-}
-}  // namespace
-
 Cli::Cli(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)) {}
 
@@ -34,7 +25,7 @@ Cli& Cli::flag(const std::string& name, bool& target, const std::string& help) {
 
 #define HW_NUMERIC_OPTION(T, HINT)                                                         \
     Cli& Cli::option(const std::string& name, T& target, const std::string& help) {       \
-        return add({name, help, to_text(target), HINT, true, false,                        \
+        return add({name, help, number_text(target), HINT, true, false,                        \
                     [&target](const std::string& v) { return parse_number(v, target); }}); \
     }
 HW_NUMERIC_OPTION(int, "N")
@@ -63,6 +54,11 @@ Cli& Cli::choice(const std::string& name, std::string& target, std::vector<std::
                         }
                     return false;
                 }});
+}
+
+Cli& Cli::custom(const std::string& name, const std::string& value_hint, const std::string& default_text,
+                 const std::string& help, std::function<bool(const std::string&)> assign, bool takes_value) {
+    return add({name, help, takes_value ? default_text : "", value_hint, takes_value, false, std::move(assign)});
 }
 
 Cli& Cli::epilog(const std::string& text) {

@@ -6,40 +6,89 @@
 #include <filesystem>
 #include <iostream>
 
-#include "handwritten/report/json.hpp"
+#include "handwritten/gemm/gemm.hpp"
+#include "handwritten/gemm/gemm_kernels.hpp"
+#include "handwritten/nn/model_file.hpp"
 #include "handwritten/nn/sequential.hpp"
+#include "handwritten/report/json.hpp"
 
 namespace hw {
 
-void add_optimizer_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help) {
-    cli.choice("--optimizer", s.optimizer.name, {"adam", "sgd"}, "optimizer")
-        .option("--lr", s.lr, help.lr)
-        .option("--momentum", s.optimizer.momentum, help.momentum)
-        .flag("--nesterov", s.optimizer.nesterov, "sgd: Nesterov momentum");
+void add_optimizer_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help) {
+    flags.choice("optimizer", s.optimizer.name, {"adam", "sgd"}, "optimizer")
+        .number("lr", s.lr, help.lr, Range::positive())
+        .number("momentum", s.optimizer.momentum, help.momentum, Range::fraction())
+        .toggle("nesterov", s.optimizer.nesterov, "sgd: Nesterov momentum");
 }
 
-void add_loop_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help) {
-    cli.option("--batch", s.batch, "mini-batch size")
-        .option("--epochs", s.epochs, "passes over the training set (0 with --load: evaluate only)")
-        .option("--val", s.val, help.val)
-        .option("--seed", s.seed, help.seed)
-        .option("--threads", s.threads, "GEMM threads (0: OMP_NUM_THREADS or all cores)");
+void add_loop_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help) {
+    flags.number("batch", s.batch, "mini-batch size", Range::at_least(1))
+        .number("epochs", s.epochs, "passes over the training set (0 with --load: evaluate only)", Range::at_least(0))
+        .number("val", s.val, help.val, Range::fraction()).json_key("val_fraction")
+        .number("seed", s.seed, help.seed)
+        .number("threads", s.threads, "GEMM threads (0: OMP_NUM_THREADS or all cores)", Range::at_least(0));
 }
 
-void add_data_and_output_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help) {
-    cli.option("--data", s.data, help.data)
-        .choice("--dataset", s.dataset, {"mnist", "fashion"}, "which dataset")
-        .option("--limit", s.limit, "train on the first N training images only (0: all)")
-        .option("--show", s.show, "confident mistakes to print as text art")
-        .option("--out", s.out, help.out)
-        .option("--metrics", s.metrics, help.metrics)
-        .option("--save", s.save, "save the trained model to this file")
-        .option("--load", s.load, help.load)
-        .flag("--quiet", s.quiet, "no progress bars, no text art");
+void add_data_and_output_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help) {
+    flags.text("data", s.data, help.data).not_in_metrics().not_sweepable()
+        .choice("dataset", s.dataset, {"mnist", "fashion"}, "which dataset").not_sweepable()
+        .number("limit", s.limit, "train on the first N training images only (0: all)", Range::at_least(0))
+        .number("show", s.show, "confident mistakes to print as text art", Range::at_least(0))
+        .not_in_metrics().not_sweepable()
+        .text("out", s.out, help.out).not_in_metrics().not_sweepable()
+        .text("metrics", s.metrics, help.metrics).not_in_metrics().not_sweepable()
+        .text("save", s.save, "save the trained model to this file").not_in_metrics().not_sweepable()
+        .text("load", s.load, help.load).not_sweepable()
+        .toggle("quiet", s.quiet, "no progress bars, no text art").not_in_metrics().not_sweepable();
+}
+
+void add_layers_flag(FlagTable& flags, MlpRunSettings& s, const std::string& help) {
+    flags.int_list("layers", s.layers, help, Range::between(1, 100000), 2);
 }
 
 void default_sgd_lr(const Cli& cli, MlpRunSettings& s, float sgd_lr) {
     if (!cli.given("--lr") && s.optimizer.name == "sgd") s.lr = sgd_lr;
+}
+
+void check_run_flags(const Cli& cli, const FlagTable& flags, const MlpRunSettings& s) {
+    flags.check(cli);
+    cli.check(s.epochs > 0 || !s.load.empty(), "--epochs 0 only makes sense with --load FILE");
+}
+
+void check_network_fits(const Sequential& net, const LabeledSet& train, std::size_t classes,
+                        const MlpRunSettings& s, const Cli& cli) {
+    check_network_fits(net.input_size(), net.output_size(), train, classes, s, cli);
+}
+
+void check_network_fits(int inputs, int outputs, const LabeledSet& train, std::size_t classes,
+                        const MlpRunSettings& s, const Cli& cli) {
+    const std::size_t pixels = train.images.cols();
+    auto reject = [&](const std::string& usage, const std::string& msg) {
+        if (s.load.empty()) cli.fail(usage + ": " + msg);
+        throw ModelFileError(s.load + ": " + msg);
+    };
+    if (std::size_t(inputs) != pixels)
+        reject("--layers must start with " + std::to_string(pixels),
+               "the network takes " + std::to_string(inputs) + " inputs but the images have " +
+                   std::to_string(pixels) + " pixels");
+    if (std::size_t(outputs) < classes)
+        reject("--layers must end with " + std::to_string(classes),
+               "the network has " + std::to_string(outputs) + " outputs but the data has " +
+                   std::to_string(classes) + " classes");
+}
+
+void write_run_json(JsonWriter& j, const std::string& chapter, const FlagTable& flags, const Sequential& net,
+                    const History& history) {
+    j.key("chapter").value(chapter);
+    flags.write_json(j);
+    j.key("gemm_threads").value(gemm_threads());
+    j.key("microkernel").value(sgemm_microkernel_name());
+    j.key("config").value(net.spec().to_config());
+    j.key("parameters").value(net.parameter_count());
+    j.key("train_size").value(history.train_size);
+    j.key("val_size").value(history.val_size);
+    j.key("epochs_run").value(history.epochs.size());
+    write_history_json(j, history);
 }
 
 TrainOptions train_options(const MlpRunSettings& s) {

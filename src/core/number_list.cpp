@@ -1,6 +1,7 @@
 #include "handwritten/core/number_list.hpp"
 
 #include <charconv>
+#include <sstream>
 
 namespace hw {
 namespace {
@@ -34,6 +35,18 @@ bool parse_number(const std::string& text, int& out) { return parse_whole(text, 
 bool parse_number(const std::string& text, long& out) { return parse_whole(text, out); }
 bool parse_number(const std::string& text, float& out) { return parse_whole(text, out); }
 bool parse_number(const std::string& text, double& out) { return parse_whole(text, out); }
+
+namespace {
+template <class T>
+std::string stream_text(T value) {
+    std::ostringstream os;
+    os << value;
+    return os.str();
+}
+}  // namespace
+
+std::string number_text(long value) { return stream_text(value); }
+std::string number_text(double value) { return stream_text(value); }
 
 std::vector<int> parse_int_list(const std::string& text) { return parse_list<int>(text); }
 std::vector<float> parse_float_list(const std::string& text) { return parse_list<float>(text); }

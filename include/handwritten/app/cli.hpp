@@ -35,6 +35,10 @@ public:
     Cli& option(const std::string& name, std::string& target, const std::string& help);
     Cli& choice(const std::string& name, std::string& target, std::vector<std::string> choices,
                 const std::string& help);
+    // Any other kind of option: `assign` parses the text (false when malformed), `value_hint`
+    // and `default_text` are what --help shows. hw::FlagTable registers its rows this way.
+    Cli& custom(const std::string& name, const std::string& value_hint, const std::string& default_text,
+                const std::string& help, std::function<bool(const std::string&)> assign, bool takes_value = true);
     // Free text after the option list in --help (examples, environment variables).
     Cli& epilog(const std::string& text);
 

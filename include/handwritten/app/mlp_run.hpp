@@ -1,20 +1,21 @@
 // mlp_run.hpp — the command line and the report of an MLP training run, shared by chapters 10 and 11.
 //
 // Both chapters train the same batched MLP with hw::train and judge it the same way, so the
-// flags they share (optimizer, mini-batch loop, data, output files) and the test-set report
-// (confusion matrix, per-class precision/recall/F1, confident mistakes as text art and SVG,
-// "test accuracy" and "wrote:" lines) live here once. Each chapter keeps what is its own:
-// --layers, --init and friends, chapter 10's Adam constants, chapter 11's toolbox, the epoch
-// line and the metrics JSON.
+// flags they share (--layers, optimizer, mini-batch loop, data, output files), the checks that
+// the network fits the data, the test-set report (confusion matrix, per-class
+// precision/recall/F1, confident mistakes as text art and SVG, "test accuracy" and "wrote:"
+// lines) and the start of the metrics JSON live here once. Each chapter keeps what is its own:
+// --activation/--init, chapter 10's Adam constants, chapter 11's toolbox (toolbox_run.hpp), the
+// epoch line and the rest of its metrics.
 //
-// The flags come in three groups, in the order --help lists them, so a chapter can put its own
-// flags between them:
+// The flags are rows of a hw::FlagTable (flag_table.hpp), declared in three groups, in the order
+// --help lists them, so a chapter can put its own rows between them:
 //
-//     hw::MlpRunSettings s;
-//     cli.option("--layers", s.layers, "...");           // the chapter's own
-//     hw::add_optimizer_flags(cli, s, help);             // --optimizer --lr --momentum --nesterov
-//     hw::add_loop_flags(cli, s, help);                  // --batch --epochs --val --seed --threads
-//     hw::add_data_and_output_flags(cli, s, help);       // --data ... --load --quiet
+//     hw::FlagTable flags;
+//     flags.int_list("layers", s.layers, "...", ...);    // the chapter's own
+//     hw::add_optimizer_flags(flags, s, help);           // --optimizer --lr --momentum --nesterov
+//     hw::add_loop_flags(flags, s, help);                // --batch --epochs --val --seed --threads
+//     hw::add_data_and_output_flags(flags, s, help);     // --data ... --load --quiet
 //
 // What it is not: a training loop (that is hw::train) or a model builder.
 #pragma once
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "handwritten/app/cli.hpp"
+#include "handwritten/app/flag_table.hpp"
 #include "handwritten/report/evaluation.hpp"
 #include "handwritten/data/idx.hpp"
 #include "handwritten/train/optimizer.hpp"
@@ -58,14 +60,19 @@ struct MlpRunHelp {
 };
 
 // --optimizer --lr --momentum --nesterov
-void add_optimizer_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help);
+void add_optimizer_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help);
 // --batch --epochs --val --seed --threads
-void add_loop_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help);
+void add_loop_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help);
 // --data --dataset --limit --show --out --metrics --save --load --quiet
-void add_data_and_output_flags(Cli& cli, MlpRunSettings& s, const MlpRunHelp& help);
+void add_data_and_output_flags(FlagTable& flags, MlpRunSettings& s, const MlpRunHelp& help);
+// --layers: sizes from input to classes, at least two, each in 1..100000.
+void add_layers_flag(FlagTable& flags, MlpRunSettings& s, const std::string& help);
 
 // After cli.parse: an SGD run whose --lr was not given uses `sgd_lr` (Adam's 1e-3 is too small).
 void default_sgd_lr(const Cli& cli, MlpRunSettings& s, float sgd_lr);
+// After cli.parse: the ranges of the table, then the checks every MLP run makes (--epochs 0 only
+// with --load). Exits 2 with one line on the first failure.
+void check_run_flags(const Cli& cli, const FlagTable& flags, const MlpRunSettings& s);
 
 // hw::train's options from the settings: epochs, batch, lr, optimizer, seed, validation split,
 // progress bars unless --quiet. Hooks and threads are left to the caller.
@@ -93,6 +100,20 @@ TestSetReport report_test_set(const LabeledSet& test, const Matrix& probs, int c
 std::string write_mistakes_svg(const LabeledSet& test, const std::vector<Misclassified>& mistakes,
                                const std::vector<std::string>& names, const std::string& out,
                                const std::string& title_prefix);
+
+// The network must fit the data: inputs = pixels per image, outputs ≥ classes. A mismatch of a
+// network built from --layers is a usage error (exit 2 through cli); one of a --load file throws
+// hw::ModelFileError naming the file.
+void check_network_fits(const Sequential& net, const LabeledSet& train, std::size_t classes,
+                        const MlpRunSettings& s, const Cli& cli);
+// The same check from the sizes alone, before a network is built.
+void check_network_fits(int inputs, int outputs, const LabeledSet& train, std::size_t classes,
+                        const MlpRunSettings& s, const Cli& cli);
+
+// The start of every metrics file: the chapter, every setting of the table, the GEMM the run used
+// (threads, micro-kernel), the network (config, parameters) and the history arrays.
+void write_run_json(JsonWriter& j, const std::string& chapter, const FlagTable& flags, const Sequential& net,
+                    const History& history);
 
 // Creates the folder a file is about to be written into (nothing for a bare file name).
 void create_parent_directory(const std::string& path);
