@@ -15,11 +15,13 @@
 
 #include "handwritten/app/cli.hpp"
 #include "handwritten/app/cnn_run.hpp"
+#include "handwritten/app/flag_table.hpp"
 #include "handwritten/app/mlp_run.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
 #include "handwritten/core/machine.hpp"
 #include "handwritten/nn/conv2d.hpp"
+#include "handwritten/nn/net_spec.hpp"
 #include "handwritten/nn/model_file.hpp"
 #include "handwritten/nn/softmax_cross_entropy.hpp"
 #include "handwritten/report/conv_pictures.hpp"
@@ -73,35 +75,21 @@ std::vector<std::string> write_pictures(hw::Sequential& net, const hw::LabeledSe
     return written;
 }
 
-void write_metrics(const hw::CnnSettings& s, const std::vector<hw::CnnRun>& runs, const hw::Sequential& net,
-                   const hw::LossAccuracy& test, const hw::ConfusionMatrix& cm) {
+void write_metrics(const hw::CnnSettings& s, const hw::FlagTable& flags, const std::vector<hw::ToolboxRun>& runs,
+                   const hw::Sequential& net, const hw::LossAccuracy& test, const hw::ConfusionMatrix& cm) {
     hw::create_parent_directory(s.metrics);
     hw::JsonWriter j;
     j.begin_object();
-    j.key("chapter").value("12-cnn");
-    j.key("dataset").value(s.dataset);
-    j.key("net").value(net.config());
-    j.key("parameters").value(net.parameter_count());
-    j.key("optimizer").value(s.optimizer.name);
-    j.key("lr").value(double(s.lr));
-    j.key("batch").value(s.batch);
-    j.key("epochs").value(s.epochs);
-    j.key("seed").value(static_cast<long long>(s.seed));
-    j.key("threads").value(hw::gemm_threads());
-    j.key("dropout").value(double(s.dropout));
-    j.key("augment").value(s.augment);
-    j.key("schedule").value(s.schedule);
-    j.key("ensemble").value(s.ensemble);
-    if (!runs.empty()) {
-        hw::write_history_json(j, runs[0].history);
-        std::vector<double> secs, gflops;
+    hw::write_run_json(j, "12-cnn", flags, net, runs.empty() ? hw::History{} : runs[0].history);
+    std::vector<double> secs, gflops, member_accuracy;
+    if (!runs.empty())
         for (const hw::EpochStats& e : runs[0].history.epochs) secs.push_back(e.train_seconds), gflops.push_back(e.gemm_gflops());
-        j.key("epoch_train_seconds").array(secs);
-        j.key("gemm_gflops").array(gflops);
-        double total = 0;
-        for (const hw::CnnRun& r : runs) total += r.train_seconds;
-        j.key("train_seconds_all_members").value(total);
-    }
+    double total = 0;
+    for (const hw::ToolboxRun& r : runs) total += r.train_seconds, member_accuracy.push_back(r.test.accuracy);
+    j.key("epoch_train_seconds").array(secs);
+    j.key("gemm_gflops").array(gflops);
+    j.key("train_seconds_all_members").value(total);
+    j.key("member_test_accuracy").array(member_accuracy);
     j.key("test_loss").value(test.loss);
     j.key("test_accuracy").value(test.accuracy);
     j.key("confusion");
@@ -110,16 +98,31 @@ void write_metrics(const hw::CnnSettings& s, const std::vector<hw::CnnRun>& runs
     j.save(s.metrics);
 }
 
+// The usage text's tail: the network line's items and the presets.
+std::string epilog() {
+    std::string text = "Network line items: convKxKxN[sS][pP] (conv, stride S, padding P), poolK (max-pool), fcN,\n"
+                       "relu, sigmoid, dropoutR, flatten. Presets:";
+    for (const auto& [name, items] : hw::net_presets()) text += "\n  " + name + " = " + items;
+    return text + "\nExamples (chapters/12-cnn/README.md shows what each gives):\n"
+                  "  build/bin/12-cnn --net lenet5\n"
+                  "  build/bin/12-cnn --net cnn --epochs 12 --profile\n"
+                  "  build/bin/12-cnn --net cnn --augment --dropout 0.4 --schedule cosine --epochs 12 --ensemble 3\n"
+                  "  build/bin/12-cnn --net \"conv3x3x16p1,relu,pool2,fc10\" --epochs 3";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     hw::CnnSettings s;
+    hw::FlagTable flags;
     hw::Cli cli("12-cnn", "Train a convolutional network (im2col + our SGEMM) on MNIST: LeNet-5, a two-conv CNN, "
                           "or any layer line; with chapter 11's toolbox and an ensemble.");
-    hw::add_cnn_flags(cli, s);
+    hw::declare_cnn_flags(flags, s);
+    flags.add_to(cli);
+    cli.epilog(epilog());
     cli.parse(argc, argv);
     hw::default_sgd_lr(cli, s, 0.05f);
-    hw::check_cnn_settings(cli, s);
+    hw::check_cnn_settings(cli, flags, s);
 
     try {
         if (s.threads > 0) hw::set_gemm_threads(s.threads);
@@ -130,7 +133,7 @@ int main(int argc, char** argv) {
                     hw::gemm_threads(), hw::gemm_threads() == 1 ? "" : "s", hw::cpu_model_name().c_str());
         std::filesystem::create_directories(s.out);
 
-        std::vector<hw::CnnRun> runs;
+        std::vector<hw::ToolboxRun> runs;
         std::vector<hw::Sequential> members;
         if (!s.load.empty()) {  // one saved model, or several separated by commas: an ensemble
             for (std::size_t start = 0; start <= s.load.size();) {
@@ -139,12 +142,12 @@ int main(int argc, char** argv) {
                 start = comma + 1;
                 members.push_back(hw::Sequential::load(path));
                 std::printf("loaded %s: %s\n", path.c_str(), members.back().config().c_str());
-                if (std::size_t(members.back().input_size()) != data.train.images.cols() ||
-                    members.back().output_size() != members[0].output_size())
-                    throw hw::ModelFileError(path + ": the network takes " + std::to_string(members.back().input_size()) +
-                                             " values per sample and gives " + std::to_string(members.back().output_size()) +
-                                             " classes; the images have " + std::to_string(data.train.images.cols()) +
-                                             " values (and every member must give as many classes)");
+                hw::CnnSettings one = s;
+                one.load = path;  // so a mismatch names this file
+                hw::check_network_fits(members.back(), data.train, names.size(), one, cli);
+                if (members.back().output_size() != members[0].output_size())
+                    throw hw::ModelFileError(path + ": gives " + std::to_string(members.back().output_size()) +
+                                             " classes, the first model " + std::to_string(members[0].output_size()));
             }
         } else {
             hw::Sequential preview = hw::build_cnn(s, hw::Shape{data.train.height, data.train.width, 1}, 0);
@@ -155,15 +158,13 @@ int main(int argc, char** argv) {
             for (int m = 0; m < s.ensemble; ++m) {
                 if (s.ensemble > 1) std::printf("\nmember %d/%d (seed %ld)\n", m + 1, s.ensemble, s.seed + m);
                 runs.push_back(hw::train_cnn(s, data, static_cast<std::uint64_t>(s.seed + m), /*verbose=*/true));
-                const hw::CnnRun& r = runs.back();
-                const hw::LossAccuracy alone = hw::evaluate(const_cast<hw::Sequential&>(r.net), data.test.images,
-                                                            data.test.labels, 0, data.test.size());
+                const hw::ToolboxRun& r = runs.back();
                 double best_epoch = 1e30, flops = 0;
                 for (const hw::EpochStats& e : r.history.epochs) best_epoch = std::min(best_epoch, e.train_seconds), flops = e.gemm_flops;
                 std::printf("training wall time %.1f s (fastest epoch's loop %.2f s, %.1f GFLOP per epoch in GEMM); "
-                            "test accuracy %.2f%%\n", r.train_seconds, best_epoch, flops * 1e-9, 100 * alone.accuracy);
+                            "test accuracy %.2f%%\n", r.train_seconds, best_epoch, flops * 1e-9, 100 * r.test.accuracy);
             }
-            for (hw::CnnRun& r : runs) members.push_back(std::move(r.net));
+            for (hw::ToolboxRun& r : runs) members.push_back(std::move(r.net));
         }
 
         const hw::Matrix probs = ensemble_probabilities(members, data.test.images);
@@ -181,7 +182,7 @@ int main(int argc, char** argv) {
             written.push_back(hw::save_trained_model(members[m], path));
         }
         if (!s.metrics.empty()) {
-            write_metrics(s, runs, members[0], test, report.confusion);
+            write_metrics(s, flags, runs, members[0], test, report.confusion);
             written.push_back(s.metrics + " (metrics)");
         }
         std::printf("\n");

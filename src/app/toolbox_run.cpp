@@ -29,13 +29,25 @@ void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s) {
         .choice("init-dist", s.init_dist, {"normal", "uniform"}, "distribution with the init's variance");
     add_optimizer_flags(flags, s, help);
     add_loop_flags(flags, s, help);
+    flags.float_list("dropout", s.dropout, "dropout rate after each hidden layer: one rate, or one per hidden layer",
+                     Range::fraction())
+        .number("input-dropout", s.input_dropout, "dropout rate on the input pixels", Range::fraction())
+        .number("max-norm", s.max_norm, "bound on the norm of each unit's incoming weights (0: off)", non_negative);
+    add_training_tool_flags(flags, s);
+    flags.number("temperature", s.temperature, "softmax temperature for the reported probabilities", Range::positive())
+        .json_key("softmax_temperature")  // "temperature" is the metrics file's table of temperatures
+        .text("sweep", s.sweep, "run a grid, e.g. \"lr=1e-3,3e-3;batch=64,128\", and tabulate it")
+        .not_in_metrics().not_sweepable()
+        .toggle("show-init", s.show_init, "print each layer's output spread at initialisation")
+        .not_in_metrics().not_sweepable();
+    add_data_and_output_flags(flags, s, help);
+}
+
+void add_training_tool_flags(FlagTable& flags, ToolboxSettings& s) {
+    const Range non_negative = Range::at_least(0);
     flags.number("l2", s.l2, "L2 penalty λ/2·‖W‖² added to the loss (gradient += λ·W)", non_negative)
         .number("weight-decay", s.weight_decay, "decoupled weight decay λ: W *= 1 − lr·λ per step (AdamW)",
                 non_negative)
-        .float_list("dropout", s.dropout, "dropout rate after each hidden layer: one rate, or one per hidden layer",
-                    Range::fraction())
-        .number("input-dropout", s.input_dropout, "dropout rate on the input pixels", Range::fraction())
-        .number("max-norm", s.max_norm, "bound on the norm of each unit's incoming weights (0: off)", non_negative)
         .number("clip-norm", s.clip_norm, "clip the global gradient norm to this (0: off)", non_negative)
         .choice("schedule", s.schedule, {"constant", "step", "cosine", "plateau"}, "learning-rate schedule")
         .number("step-every", s.step_every, "step schedule: epochs between decays")
@@ -50,14 +62,7 @@ void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s) {
         .toggle("augment", s.augment, "random shifts/rotations/scales of every training batch")
         .number("shift", s.shift, "augmentation: largest shift in pixels", non_negative)
         .number("rotate", s.rotate, "augmentation: largest rotation in degrees", non_negative)
-        .number("scale", s.scale, "augmentation: largest relative scale change (0.1 = ±10%)", Range::fraction())
-        .number("temperature", s.temperature, "softmax temperature for the reported probabilities", Range::positive())
-        .json_key("softmax_temperature")  // "temperature" is the metrics file's table of temperatures
-        .text("sweep", s.sweep, "run a grid, e.g. \"lr=1e-3,3e-3;batch=64,128\", and tabulate it")
-        .not_in_metrics().not_sweepable()
-        .toggle("show-init", s.show_init, "print each layer's output spread at initialisation")
-        .not_in_metrics().not_sweepable();
-    add_data_and_output_flags(flags, s, help);
+        .number("scale", s.scale, "augmentation: largest relative scale change (0.1 = ±10%)", Range::fraction());
 }
 
 MlpSpec toolbox_spec(const ToolboxSettings& s) {
@@ -154,8 +159,13 @@ void hook_toolbox(TrainOptions& o, TrainingToolbox& toolbox, const ToolboxSettin
 }  // namespace
 
 ToolboxRun train_with_toolbox(const ToolboxSettings& s, const Mnist& data, bool verbose) {
+    return train_with_toolbox(s, build_toolbox_network(s), data, verbose);
+}
+
+ToolboxRun train_with_toolbox(const ToolboxSettings& s, Sequential net, const Mnist& data, bool verbose,
+                              const RunEpochCallback& after_epoch) {
     ToolboxRun r;
-    r.net = build_toolbox_network(s);
+    r.net = std::move(net);
     TrainingToolbox toolbox(toolbox_options(s, data.train), s.lr, std::max(1, s.epochs));
     TrainOptions o = train_options(s);
     o.threads = s.threads;
@@ -167,6 +177,7 @@ ToolboxRun train_with_toolbox(const ToolboxSettings& s, const Mnist& data, bool 
     Stopwatch clock;
     r.history = train(r.net, data.train, o, [&](const EpochStats& e) {
         if (verbose) print_epoch(e, s.epochs, toolbox);
+        if (after_epoch) after_epoch(e, r.net);
     });
     r.train_seconds = clock.seconds();
     if (const int best = toolbox.finish(r.net.params()); best >= 0) {

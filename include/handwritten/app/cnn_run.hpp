@@ -1,64 +1,55 @@
-// cnn_run.hpp — chapter 12's run: its settings and flags, the network they describe, training
-// with chapter 11's toolbox hooked in, an ensemble of such runs, and the epoch's time breakdown.
+// cnn_run.hpp — chapter 12's run: its settings and flag table, the network they describe,
+// members of an ensemble trained with chapter 11's toolbox, and the epoch's time breakdown.
 //
-//     hw::CnnSettings s;   hw::add_cnn_flags(cli, s);   cli.parse(argc, argv);   hw::check_cnn_settings(cli, s);
+//     hw::CnnSettings s;   hw::FlagTable flags;   hw::declare_cnn_flags(flags, s);
+//     flags.add_to(cli);   cli.parse(argc, argv);  hw::check_cnn_settings(cli, flags, s);
 //     const hw::Mnist data = hw::load_run_data(s);
-//     hw::CnnRun r = hw::train_cnn(s, data, s.seed, /*verbose=*/true);
+//     hw::ToolboxRun r = hw::train_cnn(s, data, s.seed, /*verbose=*/true);
 //
-// What it is not: a second training loop (there is one, hw::train) or a network builder
-// (hw::build_network reads the --net line).
+// Chapter 11's run (toolbox_run.hpp) does the training: the same hooks, the same tools. What
+// this file adds is the network line (--net, read by hw::NetSpec and built by
+// hw::build_network), the ensemble's seeds and where an epoch's time goes.
+// What it is not: a second training loop (there is one, hw::train).
 #pragma once
 #include <string>
-#include <vector>
 
 #include "handwritten/app/cli.hpp"
-#include "handwritten/app/mlp_run.hpp"
+#include "handwritten/app/flag_table.hpp"
+#include "handwritten/app/toolbox_run.hpp"
 #include "handwritten/nn/sequential.hpp"
-#include "handwritten/train/toolbox.hpp"
 #include "handwritten/train/trainer.hpp"
 
 namespace hw {
 
-// Chapter 10's run settings plus the network line and the toolbox; chapter 12's defaults
-// (all 60,000 training images, 10 epochs, as the yardstick trains).
-struct CnnSettings : MlpRunSettings {
+// Chapter 11's settings with chapter 12's defaults (all 60,000 training images, 10 epochs, He
+// uniform init, as the yardstick trains) plus the network line and the ensemble.
+struct CnnSettings : ToolboxSettings {
     CnnSettings() {
         val = 0;
         epochs = 10;
         out = "runs/12-cnn";
+        init = "he";
+        init_dist = "uniform";
     }
-    std::string net = "lenet5", init = "he-uniform";
-    float dropout = 0, l2 = 0, weight_decay = 0, clip_norm = 0;
-    std::string schedule = "constant";
-    int step_every = 10, warmup = 0, early_stopping = 0;
-    float step_gamma = 0.1f, min_lr = 0;
-    bool augment = false;
-    int shift = 2;
-    float rotate = 10, scale = 0.1f;
-    int ensemble = 1;       // networks trained with seeds seed, seed+1, ...; probabilities averaged
-    bool profile = false;   // one line per epoch: where the time went
+    std::string net = "lenet5";
+    int ensemble = 1;      // networks trained with seeds seed, seed+1, ...; probabilities averaged
+    bool profile = false;  // one line per epoch: where the time went
 };
 
-// Every flag of chapter 12, in --help order.
-void add_cnn_flags(Cli& cli, CnnSettings& s);
-// After cli.parse: ranges and combinations (exit 2 with one line when wrong), the network line
-// included (parsed and built once on the dataset's 28×28×1 shape).
-void check_cnn_settings(const Cli& cli, const CnnSettings& s);
+// Every flag of chapter 12, once, in --help order.
+void declare_cnn_flags(FlagTable& flags, CnnSettings& s);
+// After cli.parse: the table's ranges, then the combinations and the network line (parsed and
+// built once for 28×28×1 images). Exits 2 with one line on the first failure.
+void check_cnn_settings(const Cli& cli, const FlagTable& flags, const CnnSettings& s);
 
-// A freshly initialised network of the settings for samples of `input` ({28, 28, 1}).
+// A freshly initialised network of the settings for samples of `input` ({28, 28, 1}), weights
+// from `seed`; --dropout goes after the activation of every hidden fc layer.
 Sequential build_cnn(const CnnSettings& s, const Shape& input, std::uint64_t seed);
-ToolboxOptions cnn_toolbox_options(const CnnSettings& s, const LabeledSet& train, std::uint64_t seed);
 
-struct CnnRun {
-    Sequential net;
-    History history;
-    int best_epoch = -1;       // 1-based epoch early stopping restored; -1: none
-    double train_seconds = 0;  // wall time of hw::train
-};
-
-// Trains a fresh network (weights, shuffles, dropout and warps from `seed`) with every tool of
-// the settings hooked into hw::train. `verbose`: the tools, progress bars and epoch lines.
-CnnRun train_cnn(const CnnSettings& s, const Mnist& data, std::uint64_t seed, bool verbose);
+// One member: the network of the settings trained with every tool, with weights, shuffles,
+// dropout masks and warps from `seed`; evaluated on the test set. `verbose`: the tools,
+// progress bars, epoch lines (and --profile's time shares).
+ToolboxRun train_cnn(const CnnSettings& s, const Mnist& data, std::uint64_t seed, bool verbose);
 
 // Where an epoch's mini-batch loop went, in seconds: GEMM (all layers), im2col and col2im
 // (convolutions), max-pooling, and the rest (activations, loss, Adam, gathering, ...).
@@ -67,10 +58,10 @@ struct EpochTimeShares {
     double rest() const { return total - gemm - im2col - col2im - pooling; }
 };
 // Read from the layers' tallies, which the trainer resets at the start of every epoch; call it
-// from the epoch callback of a run without validation (a validation pass would add its own
-// im2col and pooling time).
+// from the epoch callback of a run without validation (a validation pass adds its own im2col
+// and pooling time).
 EpochTimeShares epoch_time_shares(const Sequential& net, const EpochStats& epoch);
-// "time: GEMM 71% (95 GFLOP/s)  im2col 8%  col2im 3%  pool 6%  rest 12%"
+// "time: GEMM 71% (95.0 GFLOP/s)  im2col 8%  col2im 3%  pool 6%  rest 12%"
 std::string describe_time_shares(const EpochTimeShares& t, const EpochStats& epoch);
 
 }  // namespace hw
