@@ -271,14 +271,15 @@ TEST_CASE("Conv2D forward equals a direct double-precision convolution") {
 }
 
 TEST_CASE("Conv2D forward over several chunks (and threads) equals the direct convolution") {
-    // 28×28×3 with a 5×5 kernel: 784·75 floats of cols per image, so a batch of 40 takes
-    // three chunks of the 1 Mi-float budget.
+    // 28×28×3 with a 5×5 kernel: 784·75 floats of cols per image, so a batch of 80 (4.7 Mi
+    // floats, over the 4 Mi kept whole) takes five chunks of the 1 Mi-float budget.
     const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 8);
     hw::Conv2D conv(g);
-    REQUIRE(conv.images_per_chunk(40) < 40 / 2);
+    REQUIRE(conv.images_per_chunk(80) < 80 / 2);
+    CHECK(conv.images_per_chunk(60) == 60);  // 3.5 Mi floats: one chunk, kept for backward
     hw::Rng rng(2);
     conv.initialize(hw::Init::HeNormal, rng);
-    const Matrix X = random_matrix(40, g.input.size(), rng);
+    const Matrix X = random_matrix(80, g.input.size(), rng);
     const DirectConv ref = direct_conv(g, X, conv.weights(), conv.bias());
     for (int threads : {1, 2}) {
         CAPTURE(threads);
@@ -318,20 +319,20 @@ TEST_CASE("Conv2D backward matches central differences (dW, db, dX)") {
 
 TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula") {
     // dW[o, k] = Σ over every window row r of dY[r, o]·cols[r, k]; checked in double against a
-    // batch of 40 that the layer splits into chunks.
+    // batch of 80 that the layer splits into chunks (backward runs im2col again per chunk).
     const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 4);
     hw::Conv2D conv(g);
     hw::Rng rng(4);
     conv.initialize(hw::Init::HeNormal, rng);
-    const Matrix X = random_matrix(40, g.input.size(), rng);
+    const Matrix X = random_matrix(80, g.input.size(), rng);
     Matrix Y, dX;
     conv.forward(X, Y, true);
-    const Matrix R = random_matrix(40, g.output().size(), rng);
+    const Matrix R = random_matrix(80, g.output().size(), rng);
     conv.set_input_grad_needed(false);
     conv.backward(R, dX);
     CHECK(dX.empty());  // input gradients switched off: dX untouched
-    Matrix cols(std::size_t(40) * g.positions(), g.patch_size());
-    hw::im2col(g, X.data(), 40, cols.data());
+    Matrix cols(std::size_t(80) * g.positions(), g.patch_size());
+    hw::im2col(g, X.data(), 80, cols.data());
     const std::size_t rows = cols.rows();
     double worst = 0;
     for (int o = 0; o < 4; ++o)

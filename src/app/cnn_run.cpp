@@ -86,10 +86,12 @@ EpochTimeShares epoch_time_shares(const Sequential& net, const EpochStats& epoch
 
 std::string describe_time_shares(const EpochTimeShares& t, const EpochStats& epoch) {
     auto pct = [&](double part) { return t.total > 0 ? 100.0 * part / t.total : 0.0; };
-    char buf[160];
+    char buf[200];
     std::snprintf(buf, sizeof buf,
-                  "time: GEMM %.0f%% (%.1f GFLOP/s)  im2col %.0f%%  col2im %.0f%%  pool %.0f%%  rest %.0f%%",
-                  pct(t.gemm), epoch.gemm_gflops(), pct(t.im2col), pct(t.col2im), pct(t.pooling), pct(t.rest()));
+                  "time: GEMM %.0f%% (%.1f GFLOP/s)  im2col %.0f%%  col2im %.0f%%  pool %.0f%%  rest %.0f%%  "
+                  "(loop %.2f s wall, %.2f s CPU on the main thread)",
+                  pct(t.gemm), epoch.gemm_gflops(), pct(t.im2col), pct(t.col2im), pct(t.pooling), pct(t.rest()),
+                  epoch.train_seconds, epoch.train_cpu_seconds);
     return buf;
 }
 
