@@ -75,6 +75,7 @@ EpochTimeShares epoch_time_shares(const Sequential& net, const EpochStats& epoch
     for (std::size_t i = 0; i < net.size(); ++i) {
         const Layer& layer = net.layer(i);
         if (const auto* conv = dynamic_cast<const Conv2D*>(&layer)) {
+            t.conv_gemm.emplace_back(conv->name().substr(0, conv->name().find(' ')), conv->gemm_stats());
             t.im2col += conv->copy_times().im2col_seconds;
             t.col2im += conv->copy_times().col2im_seconds;
         } else if (const auto* pool = dynamic_cast<const MaxPool2D*>(&layer)) {
@@ -86,12 +87,18 @@ EpochTimeShares epoch_time_shares(const Sequential& net, const EpochStats& epoch
 
 std::string describe_time_shares(const EpochTimeShares& t, const EpochStats& epoch) {
     auto pct = [&](double part) { return t.total > 0 ? 100.0 * part / t.total : 0.0; };
-    char buf[200];
+    std::string convs;
+    for (const auto& [name, gemm] : t.conv_gemm) {
+        char part[48];
+        std::snprintf(part, sizeof part, "; %s %.1f", name.c_str(), gemm.seconds > 0 ? gemm.flops / gemm.seconds * 1e-9 : 0);
+        convs += part;
+    }
+    char buf[320];
     std::snprintf(buf, sizeof buf,
-                  "time: GEMM %.0f%% (%.1f GFLOP/s)  im2col %.0f%%  col2im %.0f%%  pool %.0f%%  rest %.0f%%  "
+                  "time: GEMM %.0f%% (%.1f GFLOP/s%s)  im2col %.0f%%  col2im %.0f%%  pool %.0f%%  rest %.0f%%  "
                   "(loop %.2f s wall, %.2f s CPU on the main thread)",
-                  pct(t.gemm), epoch.gemm_gflops(), pct(t.im2col), pct(t.col2im), pct(t.pooling), pct(t.rest()),
-                  epoch.train_seconds, epoch.train_cpu_seconds);
+                  pct(t.gemm), epoch.gemm_gflops(), convs.c_str(), pct(t.im2col), pct(t.col2im), pct(t.pooling),
+                  pct(t.rest()), epoch.train_seconds, epoch.train_cpu_seconds);
     return buf;
 }
 

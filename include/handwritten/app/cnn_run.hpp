@@ -12,6 +12,8 @@
 // What it is not: a second training loop (there is one, hw::train).
 #pragma once
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "handwritten/app/cli.hpp"
 #include "handwritten/app/flag_table.hpp"
@@ -55,13 +57,14 @@ ToolboxRun train_cnn(const CnnSettings& s, const Mnist& data, std::uint64_t seed
 // (convolutions), max-pooling, and the rest (activations, loss, Adam, gathering, ...).
 struct EpochTimeShares {
     double total = 0, gemm = 0, im2col = 0, col2im = 0, pooling = 0;
+    std::vector<std::pair<std::string, GemmStats>> conv_gemm;  // per convolution: "conv0", its GEMM work
     double rest() const { return total - gemm - im2col - col2im - pooling; }
 };
 // Read from the layers' tallies, which the trainer resets at the start of every epoch; call it
 // from the epoch callback of a run without validation (a validation pass adds its own im2col
 // and pooling time).
 EpochTimeShares epoch_time_shares(const Sequential& net, const EpochStats& epoch);
-// "time: GEMM 71% (95.0 GFLOP/s)  im2col 8%  col2im 3%  pool 6%  rest 12%"
+// "time: GEMM 71% (95.0 GFLOP/s; conv0 40.1, conv1 120.3)  im2col 8%  col2im 3%  pool 6%  rest 12% (...)"
 std::string describe_time_shares(const EpochTimeShares& t, const EpochStats& epoch);
 
 }  // namespace hw
