@@ -20,37 +20,11 @@
 #include "handwritten/report/json.hpp"
 #include "handwritten/nn/model_file.hpp"
 #include "handwritten/report/text_art.hpp"
+#include "test_support.hpp"
 
-namespace fs = std::filesystem;
-using Bytes = std::vector<unsigned char>;
+using namespace hw_test;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed when the test ends.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "hw-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-void write_bytes(const std::string& path, const Bytes& bytes) {
-    std::ofstream f(path, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(f.good());
-}
-
-Bytes read_bytes(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
 
 void put_be32(Bytes& b, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<unsigned char>(v >> shift));

@@ -13,14 +13,9 @@
 //   • max-pooling on hand-made inputs whose maxima, ties and gradients are written out.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -36,35 +31,13 @@
 #include "handwritten/nn/sequential.hpp"
 #include "handwritten/nn/softmax_cross_entropy.hpp"
 #include "handwritten/train/trainer.hpp"
+#include "test_support.hpp"
 
 using hw::Matrix;
-namespace fs = std::filesystem;
+using namespace hw_test;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "hw-test12-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-using Bytes = std::vector<unsigned char>;
-Bytes read_bytes(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return Bytes(std::istreambuf_iterator<char>(f), {});
-}
-void write_bytes(const std::string& path, const Bytes& b) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
 std::string model_error(const std::string& path) {
     try {
         hw::load_model(path);
@@ -72,36 +45,6 @@ std::string model_error(const std::string& path) {
         return e.what();
     }
     return "(no error)";
-}
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, hw::Rng& rng, float lo = -1, float hi = 1) {
-    Matrix m(rows, cols);
-    m.fill_uniform(rng, lo, hi);
-    return m;
-}
-
-double weighted_sum(const Matrix& R, const Matrix& Y) {
-    double s = 0;
-    for (std::size_t i = 0; i < Y.size(); ++i) s += double(R.data()[i]) * double(Y.data()[i]);
-    return s;
-}
-
-double max_gradient_error(Matrix& theta, const Matrix& analytic, const std::function<double()>& loss, float h,
-                          double floor = 1e-3) {
-    double worst = 0;
-    for (std::size_t i = 0; i < theta.size(); ++i) {
-        float& t = theta.data()[i];
-        const float saved = t;
-        t = saved + h;
-        const double up = loss();
-        t = saved - h;
-        const double down = loss();
-        t = saved;
-        const double numeric = (up - down) / (2.0 * double(h));
-        const double a = analytic.data()[i];
-        worst = std::max(worst, std::fabs(a - numeric) / std::max(std::fabs(a) + std::fabs(numeric), floor));
-    }
-    return worst;
 }
 
 // The direct convolution, in double: output (n, oy, ox, o) and the sum of |terms| (for the bound).
