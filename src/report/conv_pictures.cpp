@@ -72,8 +72,9 @@ void write_feature_maps_svg(const std::string& path, Sequential& net, const floa
         for (int c = 0; c < channels; ++c) {
             if (c < map->channels) {
                 append_channel(pixels, X.data(), map->height, map->width, map->channels, c);
-                captions.push_back(name + " " + map->to_string().substr(0, map->to_string().rfind('x')) + " c" +
-                                   std::to_string(c));
+                // The row's first picture names the layer and the map size; the others their channel.
+                const std::string size = std::to_string(map->height) + "x" + std::to_string(map->width);
+                captions.push_back(c == 0 ? name + " " + size : "c" + std::to_string(c));
             } else {
                 pixels.insert(pixels.end(), kDrawn * kDrawn, 0.0f);
                 captions.emplace_back();

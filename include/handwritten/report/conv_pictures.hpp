@@ -5,7 +5,8 @@
 //                           the kernel's largest weight, white its smallest)
 //   write_feature_maps_svg  one digit pushed through the network layer by layer: one row per
 //                           layer whose output is still an image (conv, relu, pool), showing its
-//                           first channels, each scaled to its own range
+//                           first channels, each scaled to its own range (the first picture of a
+//                           row is captioned with the layer and its map size, the others c1, c2, ...)
 //
 // Both enlarge small images by repeating pixels (nearest neighbour), so a 5×5 kernel and a 7×7
 // map are drawn at the size of a digit.
