@@ -74,7 +74,9 @@ void write_feature_maps_svg(const std::string& path, Sequential& net, const floa
                 append_channel(pixels, X.data(), map->height, map->width, map->channels, c);
                 // The row's first picture names the layer and the map size; the others their channel.
                 const std::string size = std::to_string(map->height) + "x" + std::to_string(map->width);
-                captions.push_back(c == 0 ? name + " " + size : "c" + std::to_string(c));
+                std::string label = c == 0 ? name + " " + size : std::string(1, 'c');
+                if (c > 0) label += std::to_string(c);
+                captions.push_back(label);
             } else {
                 pixels.insert(pixels.end(), kDrawn * kDrawn, 0.0f);
                 captions.emplace_back();
