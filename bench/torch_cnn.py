@@ -16,8 +16,10 @@ step), as wall time and as the process's CPU time (on one thread, the loop's own
 other jobs share the cores); the test-set pass after it is not. The last line is a summary with the median
 seconds per epoch, for the ratio ours ÷ PyTorch measured in the same sitting.
 
-Threads: --threads sets torch's intra-op pool and OpenBLAS's (Debian's torch runs convolutions
-as im2col + GEMM through the system BLAS), so `--threads 1` is one core in every library.
+Threads: --threads sets torch's intra-op pool and the BLAS's, so `--threads 1` is one core in
+every library. Debian's torch 1.13 is built with oneDNN (MKL-DNN): its convolutions run as
+`aten::mkldnn_convolution`, oneDNN's own kernels for this CPU, not as im2col + BLAS GEMM.
+--show-ops prints the convolution operators torch's profiler sees in one training step.
 --limit N trains on the first N training images (a quick timing; its accuracy means little).
 Needs Debian's python3-torch and python3-numpy.
 """
@@ -37,6 +39,7 @@ def parse_args():
     ap.add_argument("--limit", type=int, default=0, help="train on the first N images only")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data", default=os.environ.get("HW_DATA_DIR", "data/mnist"))
+    ap.add_argument("--show-ops", action="store_true", help="print the convolution operators of one step and exit")
     return ap.parse_args()
 
 
@@ -110,8 +113,19 @@ def test_accuracy(model, x, y):
     return correct / x.shape[0]
 
 
+def show_conv_ops(model):
+    """The operators torch runs for one forward + backward of a batch, those about convolution."""
+    with torch.autograd.profiler.profile() as prof:
+        model(torch.zeros(ARGS.batch, 1, 28, 28)).sum().backward()
+    names = sorted({e.name for e in prof.function_events if "conv" in e.name or "mkldnn" in e.name})
+    print("convolution operators in one training step:", ", ".join(names))
+
+
 def main():
     torch.set_num_threads(ARGS.threads)
+    if ARGS.show_ops:
+        show_conv_ops(network(ARGS.net))
+        return
     torch.manual_seed(ARGS.seed)
     x_train, y_train = load_split(ARGS.data, "train")
     x_test, y_test = load_split(ARGS.data, "t10k")
