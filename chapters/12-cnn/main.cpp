@@ -166,8 +166,9 @@ int main(int argc, char** argv) {
         } else {
             hw::Sequential preview = hw::build_cnn(s, hw::Shape{data.train.height, data.train.width, 1}, 0);
             std::printf("network: %s\n%s", preview.config().c_str(), preview.summary().c_str());
-            std::printf("training: %s, lr %g, batch %d, %d epochs, seed %ld, validation %.0f%%, init %s%s\n",
+            std::printf("training: %s, lr %g, batch %d, %d epochs, seed %ld, validation %.0f%%, init %s-%s%s\n",
                         s.optimizer.name.c_str(), s.lr, s.batch, s.epochs, s.seed, 100 * s.val, s.init.c_str(),
+                        s.init_dist.c_str(),
                         s.ensemble > 1 ? (", ensemble of " + std::to_string(s.ensemble)).c_str() : "");
             for (int m = 0; m < s.ensemble; ++m) {
                 if (s.ensemble > 1) std::printf("\nmember %d/%d (seed %ld)\n", m + 1, s.ensemble, s.seed + m);
