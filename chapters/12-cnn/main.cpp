@@ -66,6 +66,15 @@ void print_speed(const hw::History& history) {
                 "at peak (%.1f GFLOP/s × %d) %.2f s = %.0f%% of the loop\n",
                 fastest->train_seconds, fastest->train_cpu_seconds, fastest->gemm_flops * 1e-9, fastest->gemm_gflops(),
                 hw::machine_peak().gflops_per_core, hw::gemm_threads(), limit, 100 * limit / fastest->train_seconds);
+    // On one thread the main thread's CPU time is all the work, so the same figures per CPU
+    // second say what the code does when it has the core (other jobs only stretch the wall time).
+    if (hw::gemm_threads() == 1 && fastest->train_cpu_seconds > 0 && fastest->gemm_seconds > 0) {
+        const double gemm_cpu = fastest->gemm_share() * fastest->train_cpu_seconds;
+        std::printf("per CPU second: GEMM at %.1f GFLOP/s (%.0f%% of peak); at peak the loop would take %.0f%% of "
+                    "its CPU time\n", fastest->gemm_flops * 1e-9 / gemm_cpu,
+                    100 * fastest->gemm_flops * 1e-9 / gemm_cpu / hw::machine_peak().gflops_per_core,
+                    100 * limit / fastest->train_cpu_seconds);
+    }
 }
 
 // OUT/filters.svg (first convolution, when it sees one channel) and OUT/feature_maps.svg.
