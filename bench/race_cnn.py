@@ -65,7 +65,7 @@ def main():
         best_w = min(med["torch 1T"][0], med["torch 2T"][0])
         print(f"\n{net}: seconds per 60,000 images (median of {args.rounds} rounds x {args.epochs} epochs "
               f"on {limit} images)")
-        print("| contender | wall s | CPU s (main thread) | wall ÷ torch 1T | CPU ÷ torch 1T | wall ÷ torch best |")
+        print("| contender | wall s | CPU s (ours: main thread; torch: process) | wall ÷ torch 1T | CPU ÷ torch 1T | wall ÷ torch best |")
         print("|---|---|---|---|---|---|")
         for n, (w, c) in med.items():
             print(f"| {n} | {w:.2f} | {c:.2f} | {w / torch1_w:.2f} | {c / torch1_c:.2f} | {w / best_w:.2f} |")
