@@ -2,7 +2,7 @@
 //
 // For one kernel row ky, the window of output pixel (oy, ox) reads the input pixels
 // (iy, ix0 … ix0 + KW − 1) with iy = oy·S − P + ky, ix0 = ox·S − P: in NHWC these are KW·C
-// CONSECUTIVE floats of the image. So each (window, ky) is one memcpy of its in-bounds part,
+// CONSECUTIVE floats of the image. So each (window, ky) is one copy of its in-bounds part,
 // with zeros for the columns that fall into the padding.
 #include "handwritten/nn/im2col.hpp"
 
