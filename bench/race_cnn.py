@@ -3,6 +3,7 @@
 
 Usage:  /usr/bin/python3 bench/race_cnn.py [--rounds 3] [--nets lenet5,cnn] [--limit-lenet5 12000]
                                           [--limit-cnn 6000] [--epochs 2] [--ours build/bin/12-cnn]
+                                          [--skip "torch 2T"]
 
 Each round runs, one after the other: PyTorch at 1 thread, ours at 1 thread, ours at 2 threads,
 PyTorch at 2 threads, on the same first N training images, batch 128, Adam, for --epochs epochs.
@@ -41,6 +42,7 @@ def main():
     ap.add_argument("--limit-cnn", type=int, default=6000)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--ours", default="build/bin/12-cnn", help="the chapter binary to race")
+    ap.add_argument("--skip", default="", help="contenders to leave out, e.g. \"torch 2T\" (comma-separated)")
     args = ap.parse_args()
     for net in args.nets.split(","):
         limit = args.limit_lenet5 if net == "lenet5" else args.limit_cnn
@@ -51,6 +53,8 @@ def main():
             "ours 2T": ([args.ours, "--threads", "2", "--quiet", "--profile", "--out", "/tmp/race-cnn"], OURS),
             "torch 2T": (["/usr/bin/python3", "bench/torch_cnn.py", "--threads", "2"], TORCH),
         }
+        for name in filter(None, args.skip.split(",")):
+            contenders.pop(name.strip(), None)
         times = {name: [] for name in contenders}
         for r in range(args.rounds):
             for name, (cmd, pattern) in contenders.items():
@@ -62,7 +66,7 @@ def main():
         med = {n: (statistics.median(w for w, _ in t) * scale, statistics.median(c for _, c in t) * scale)
                for n, t in times.items()}
         torch1_w, torch1_c = med["torch 1T"]
-        best_w = min(med["torch 1T"][0], med["torch 2T"][0])
+        best_w = min(w for n, (w, _) in med.items() if n.startswith("torch"))
         print(f"\n{net}: seconds per 60,000 images (median of {args.rounds} rounds x {args.epochs} epochs "
               f"on {limit} images)")
         print("| contender | wall s | CPU s (ours: main thread; torch: process) | wall ÷ torch 1T | CPU ÷ torch 1T | wall ÷ torch best |")
