@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "handwritten/app/flag_table.hpp"
+#include "handwritten/app/toolbox_report.hpp"
 #include "handwritten/app/toolbox_run.hpp"
 #include "handwritten/data/augment.hpp"
 #include "handwritten/nn/dropout.hpp"
@@ -821,6 +822,39 @@ TEST_CASE("Chapter 11's flag table: every sweepable setting by name, the cross c
         if (p.is_weight)
             for (std::size_t i = 0; i < p.value->size(); ++i) sq += double(p.value->data()[i]) * p.value->data()[i], ++n;
     CHECK(std::sqrt(sq / n) == doctest::Approx(0.01).epsilon(0.02));
+}
+
+TEST_CASE("Chapter 11's metrics file: every flag once, each top-level key once") {
+    hw::ToolboxSettings s;
+    hw::FlagTable flags;
+    hw::declare_toolbox_flags(flags, s);
+    hw::ToolboxRun r;
+    hw::MlpSpec spec;
+    spec.sizes = {4, 3};
+    hw::Rng rng(2);
+    r.net = hw::Sequential(spec, rng);
+    r.history.epochs.resize(2);
+    hw::TemperatureReport temperature;
+    temperature.temps = {1.0f, 2.0f};
+    temperature.test.resize(2);
+    const hw::ConfusionMatrix cm = hw::confusion_matrix({0, 1, 2}, {0, 1, 1}, 3);
+    const std::filesystem::path path = temp_dir("metrics") / "m.json";
+    hw::write_toolbox_metrics(path.string(), flags, r, cm, temperature);
+    const std::string json = read_text(path);
+    // Top-level members are the lines indented by exactly two spaces.
+    std::set<std::string> keys;
+    std::istringstream lines(json);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind("  \"", 0) != 0) continue;
+        const std::string key = line.substr(3, line.find('"', 3) - 3);
+        CHECK_MESSAGE(keys.insert(key).second, "repeated key " << key);
+    }
+    for (const char* key : {"chapter", "lr", "weight_decay", "val_fraction", "softmax_temperature", "temperature",
+                            "augment", "config", "train_loss", "test_accuracy", "confusion"})
+        CHECK_MESSAGE(keys.count(key) == 1, key);
+    CHECK(keys.count("out") == 0);  // files and display switches stay out
+    CHECK(keys.count("sweep") == 0);
 }
 
 }  // TEST_SUITE
