@@ -12,11 +12,14 @@ epoch, pixels scaled to [0, 1], no augmentation.
   cnn     conv 5×5×32 pad 2, pool, conv 5×5×64 pad 2, pool, dense 3136→256→10  (857,738)
 
 What is timed: the training loop of each epoch (batch slicing, forward, loss, backward, Adam
-step), wall clock; the test-set pass after it is not. The last line is a summary with the median
+step), as wall time and as the process's CPU time (on one thread, the loop's own work even when
+other jobs share the cores); the test-set pass after it is not. The last line is a summary with the median
 seconds per epoch, for the ratio ours ÷ PyTorch measured in the same sitting.
 
-Threads: --threads sets torch's intra-op pool and OpenBLAS's (Debian's torch runs convolutions
-as im2col + GEMM through the system BLAS), so `--threads 1` is one core in every library.
+Threads: --threads sets torch's intra-op pool and the BLAS's, so `--threads 1` is one core in
+every library. Debian's torch 1.13 is built with oneDNN (MKL-DNN): its convolutions run as
+`aten::mkldnn_convolution`, oneDNN's own kernels for this CPU, not as im2col + BLAS GEMM.
+--show-ops prints the convolution operators torch's profiler sees in one training step.
 --limit N trains on the first N training images (a quick timing; its accuracy means little).
 Needs Debian's python3-torch and python3-numpy.
 """
@@ -36,6 +39,7 @@ def parse_args():
     ap.add_argument("--limit", type=int, default=0, help="train on the first N images only")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data", default=os.environ.get("HW_DATA_DIR", "data/mnist"))
+    ap.add_argument("--show-ops", action="store_true", help="print the convolution operators of one step and exit")
     return ap.parse_args()
 
 
@@ -109,8 +113,19 @@ def test_accuracy(model, x, y):
     return correct / x.shape[0]
 
 
+def show_conv_ops(model):
+    """The operators torch runs for one forward + backward of a batch, those about convolution."""
+    with torch.autograd.profiler.profile() as prof:
+        model(torch.zeros(ARGS.batch, 1, 28, 28)).sum().backward()
+    names = sorted({e.name for e in prof.function_events if "conv" in e.name or "mkldnn" in e.name})
+    print("convolution operators in one training step:", ", ".join(names))
+
+
 def main():
     torch.set_num_threads(ARGS.threads)
+    if ARGS.show_ops:
+        show_conv_ops(network(ARGS.net))
+        return
     torch.manual_seed(ARGS.seed)
     x_train, y_train = load_split(ARGS.data, "train")
     x_test, y_test = load_split(ARGS.data, "t10k")
@@ -123,17 +138,19 @@ def main():
     params = sum(p.numel() for p in model.parameters())
     print(f"torch {torch.__version__}  net {ARGS.net} ({params} parameters)  threads {ARGS.threads}  "
           f"{x_train.shape[0]} training images, batch {ARGS.batch}", flush=True)
-    seconds = []
+    seconds, cpu_seconds = [], []
     accuracy = 0.0
     for epoch in range(1, ARGS.epochs + 1):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         loss = train_one_epoch(model, optimizer, loss_fn, x_train, y_train, ARGS.batch, generator)
         seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - cpu_start)  # all threads of the process
         accuracy = test_accuracy(model, x_test, y_test)
-        print(f"epoch {epoch:2d}  {seconds[-1]:8.3f} s  loss {loss:.4f}  test {accuracy * 100:.2f}%",
-              flush=True)
+        print(f"epoch {epoch:2d}  {seconds[-1]:8.3f} s wall  {cpu_seconds[-1]:8.3f} s CPU  loss {loss:.4f}  "
+              f"test {accuracy * 100:.2f}%", flush=True)
     print(f"SUMMARY torch_cnn net={ARGS.net} threads={ARGS.threads} images={x_train.shape[0]} "
           f"epochs={ARGS.epochs} median_s_per_epoch={statistics.median(seconds):.3f} "
+          f"median_cpu_s_per_epoch={statistics.median(cpu_seconds):.3f} "
           f"test_accuracy={accuracy * 100:.2f}%", flush=True)
 
 

@@ -20,20 +20,11 @@
 #include "handwritten/report/json.hpp"
 #include "handwritten/nn/model_file.hpp"
 #include "handwritten/report/text_art.hpp"
-#include "temp_files.hpp"
+#include "test_support.hpp"
 
-namespace fs = std::filesystem;
-using Bytes = std::vector<unsigned char>;
+using namespace hw_test;
 
 namespace {
-
-using hw_test::TempDir;
-using hw_test::write_bytes;
-
-Bytes read_bytes(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
 
 void put_be32(Bytes& b, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<unsigned char>(v >> shift));

@@ -21,7 +21,7 @@
 #include "handwritten/core/random.hpp"
 #include "handwritten/nn/sigmoid_network.hpp"
 #include "handwritten/nn/vector_ops.hpp"
-#include "temp_files.hpp"
+#include "test_support.hpp"
 
 namespace {
 

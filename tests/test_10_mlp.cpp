@@ -37,46 +37,11 @@
 #include "handwritten/nn/sigmoid.hpp"
 #include "handwritten/nn/softmax_cross_entropy.hpp"
 #include "handwritten/train/trainer.hpp"
-#include "temp_files.hpp"
+#include "test_support.hpp"
 
-namespace fs = std::filesystem;
+using namespace hw_test;
 
 namespace {
-
-using hw_test::TempDir;
-
-hw::Matrix random_matrix(std::size_t rows, std::size_t cols, hw::Rng& rng, float lo = -1, float hi = 1) {
-    hw::Matrix m(rows, cols);
-    m.fill_uniform(rng, lo, hi);
-    return m;
-}
-
-// Σ R ⊙ Y in double: a scalar "loss" whose gradient with respect to Y is exactly R.
-double weighted_sum(const hw::Matrix& R, const hw::Matrix& Y) {
-    double s = 0;
-    for (std::size_t i = 0; i < Y.size(); ++i) s += double(R.data()[i]) * double(Y.data()[i]);
-    return s;
-}
-
-// Largest relative error between `analytic` and central differences of loss() with respect
-// to every entry of `theta`.
-double max_gradient_error(hw::Matrix& theta, const hw::Matrix& analytic,
-                          const std::function<double()>& loss, float h, double floor = 1e-3) {
-    double worst = 0;
-    for (std::size_t i = 0; i < theta.size(); ++i) {
-        float& t = theta.data()[i];
-        const float saved = t;
-        t = saved + h;
-        const double up = loss();
-        t = saved - h;
-        const double down = loss();
-        t = saved;
-        const double numeric = (up - down) / (2.0 * double(h));
-        const double a = analytic.data()[i];
-        worst = std::max(worst, std::fabs(a - numeric) / std::max(std::fabs(a) + std::fabs(numeric), floor));
-    }
-    return worst;
-}
 
 // The same synthetic problem for every training test: C well-separated Gaussian blobs in d
 // dimensions (class c centred at 2·e_c), n samples.

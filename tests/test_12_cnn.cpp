@@ -13,14 +13,9 @@
 //   • max-pooling on hand-made inputs whose maxima, ties and gradients are written out.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -36,35 +31,13 @@
 #include "handwritten/nn/sequential.hpp"
 #include "handwritten/nn/softmax_cross_entropy.hpp"
 #include "handwritten/train/trainer.hpp"
+#include "test_support.hpp"
 
 using hw::Matrix;
-namespace fs = std::filesystem;
+using namespace hw_test;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "hw-test12-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-using Bytes = std::vector<unsigned char>;
-Bytes read_bytes(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    return Bytes(std::istreambuf_iterator<char>(f), {});
-}
-void write_bytes(const std::string& path, const Bytes& b) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
 std::string model_error(const std::string& path) {
     try {
         hw::load_model(path);
@@ -72,36 +45,6 @@ std::string model_error(const std::string& path) {
         return e.what();
     }
     return "(no error)";
-}
-
-Matrix random_matrix(std::size_t rows, std::size_t cols, hw::Rng& rng, float lo = -1, float hi = 1) {
-    Matrix m(rows, cols);
-    m.fill_uniform(rng, lo, hi);
-    return m;
-}
-
-double weighted_sum(const Matrix& R, const Matrix& Y) {
-    double s = 0;
-    for (std::size_t i = 0; i < Y.size(); ++i) s += double(R.data()[i]) * double(Y.data()[i]);
-    return s;
-}
-
-double max_gradient_error(Matrix& theta, const Matrix& analytic, const std::function<double()>& loss, float h,
-                          double floor = 1e-3) {
-    double worst = 0;
-    for (std::size_t i = 0; i < theta.size(); ++i) {
-        float& t = theta.data()[i];
-        const float saved = t;
-        t = saved + h;
-        const double up = loss();
-        t = saved - h;
-        const double down = loss();
-        t = saved;
-        const double numeric = (up - down) / (2.0 * double(h));
-        const double a = analytic.data()[i];
-        worst = std::max(worst, std::fabs(a - numeric) / std::max(std::fabs(a) + std::fabs(numeric), floor));
-    }
-    return worst;
 }
 
 // The direct convolution, in double: output (n, oy, ox, o) and the sum of |terms| (for the bound).
@@ -271,14 +214,15 @@ TEST_CASE("Conv2D forward equals a direct double-precision convolution") {
 }
 
 TEST_CASE("Conv2D forward over several chunks (and threads) equals the direct convolution") {
-    // 28×28×3 with a 5×5 kernel: 784·75 floats of cols per image, so a batch of 40 takes
-    // three chunks of the 1 Mi-float budget.
+    // 28×28×3 with a 5×5 kernel: 784·75 floats of cols per image, so a batch of 80 (4.7 Mi
+    // floats, over the 4 Mi kept whole) takes five chunks of the 1 Mi-float budget.
     const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 8);
     hw::Conv2D conv(g);
-    REQUIRE(conv.images_per_chunk(40) < 40 / 2);
+    REQUIRE(conv.images_per_chunk(80) < 80 / 2);
+    CHECK(conv.images_per_chunk(60) == 60);  // 3.5 Mi floats: one chunk, kept for backward
     hw::Rng rng(2);
     conv.initialize(hw::Init::HeNormal, rng);
-    const Matrix X = random_matrix(40, g.input.size(), rng);
+    const Matrix X = random_matrix(80, g.input.size(), rng);
     const DirectConv ref = direct_conv(g, X, conv.weights(), conv.bias());
     for (int threads : {1, 2}) {
         CAPTURE(threads);
@@ -318,20 +262,20 @@ TEST_CASE("Conv2D backward matches central differences (dW, db, dX)") {
 
 TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula") {
     // dW[o, k] = Σ over every window row r of dY[r, o]·cols[r, k]; checked in double against a
-    // batch of 40 that the layer splits into chunks.
+    // batch of 80 that the layer splits into chunks (backward runs im2col again per chunk).
     const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 4);
     hw::Conv2D conv(g);
     hw::Rng rng(4);
     conv.initialize(hw::Init::HeNormal, rng);
-    const Matrix X = random_matrix(40, g.input.size(), rng);
+    const Matrix X = random_matrix(80, g.input.size(), rng);
     Matrix Y, dX;
     conv.forward(X, Y, true);
-    const Matrix R = random_matrix(40, g.output().size(), rng);
+    const Matrix R = random_matrix(80, g.output().size(), rng);
     conv.set_input_grad_needed(false);
     conv.backward(R, dX);
     CHECK(dX.empty());  // input gradients switched off: dX untouched
-    Matrix cols(std::size_t(40) * g.positions(), g.patch_size());
-    hw::im2col(g, X.data(), 40, cols.data());
+    Matrix cols(std::size_t(80) * g.positions(), g.patch_size());
+    hw::im2col(g, X.data(), 80, cols.data());
     const std::size_t rows = cols.rows();
     double worst = 0;
     for (int o = 0; o < 4; ++o)

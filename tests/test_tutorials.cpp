@@ -29,7 +29,7 @@
 #include "handwritten/nn/sigmoid_mse.hpp"
 #include "handwritten/nn/sigmoid_network.hpp"
 #include "handwritten/train/trainer.hpp"
-#include "temp_files.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;

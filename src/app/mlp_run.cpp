@@ -1,4 +1,4 @@
-// mlp_run.cpp — the shared command line and test-set report of chapters 10 and 11 (mlp_run.hpp).
+// mlp_run.cpp — the shared command line and test-set report of chapters 10–12 (mlp_run.hpp).
 #include "handwritten/app/mlp_run.hpp"
 
 #include <algorithm>

@@ -35,29 +35,12 @@ void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s) {
         .number("bias-sigma", s.bias_sigma, "--init normal: biases from N(0, σ²) too (0: zero biases)", non_negative);
     add_optimizer_flags(flags, s, help);
     add_loop_flags(flags, s, help);
-    flags.number("l2", s.l2, "L2 penalty λ/2·‖W‖² added to the loss (gradient += λ·W)", non_negative)
-        .number("weight-decay", s.weight_decay, "decoupled weight decay λ: W *= 1 − lr·λ per step (AdamW)",
-                non_negative)
-        .float_list("dropout", s.dropout, "dropout rate after each hidden layer: one rate, or one per hidden layer",
-                    Range::fraction())
+    flags.float_list("dropout", s.dropout, "dropout rate after each hidden layer: one rate, or one per hidden layer",
+                     Range::fraction())
         .number("input-dropout", s.input_dropout, "dropout rate on the input pixels", Range::fraction())
-        .number("max-norm", s.max_norm, "bound on the norm of each unit's incoming weights (0: off)", non_negative)
-        .number("clip-norm", s.clip_norm, "clip the global gradient norm to this (0: off)", non_negative)
-        .choice("schedule", s.schedule, {"constant", "step", "cosine", "plateau"}, "learning-rate schedule")
-        .number("step-every", s.step_every, "step schedule: epochs between decays")
-        .number("step-gamma", s.step_gamma, "step schedule: factor per decay")
-        .number("warmup", s.warmup, "cosine schedule: linear warm-up epochs")
-        .number("min-lr", s.min_lr, "cosine/plateau: the lowest learning rate")
-        .number("plateau-factor", s.plateau_factor, "plateau: factor when validation loss stalls")
-        .number("plateau-patience", s.plateau_patience, "plateau: epochs without improvement before cutting")
-        .number("early-stopping", s.early_stopping,
-                "stop after this many epochs without a better validation loss, restoring the best weights (0: off)",
-                non_negative)
-        .toggle("augment", s.augment, "random shifts/rotations/scales of every training batch")
-        .number("shift", s.shift, "augmentation: largest shift in pixels", non_negative)
-        .number("rotate", s.rotate, "augmentation: largest rotation in degrees", non_negative)
-        .number("scale", s.scale, "augmentation: largest relative scale change (0.1 = ±10%)", Range::fraction())
-        .number("temperature", s.temperature, "softmax temperature for the reported probabilities", Range::positive())
+        .number("max-norm", s.max_norm, "bound on the norm of each unit's incoming weights (0: off)", non_negative);
+    add_training_tool_flags(flags, s);
+    flags.number("temperature", s.temperature, "softmax temperature for the reported probabilities", Range::positive())
         .json_key("softmax_temperature")  // "temperature" is the metrics file's table of temperatures
         .text("sweep", s.sweep, "run a grid, e.g. \"lr=1e-3,3e-3;batch=64,128\", and tabulate it")
         .not_in_metrics().not_sweepable()
@@ -75,6 +58,28 @@ void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s) {
         .text("tutorial", s.tutorial, "T1, T3, T4 or T5: a tutorial's own settings; the flags after it still win")
         .not_in_metrics().not_sweepable();
     add_data_and_output_flags(flags, s, help);
+}
+
+void add_training_tool_flags(FlagTable& flags, ToolboxSettings& s) {
+    const Range non_negative = Range::at_least(0);
+    flags.number("l2", s.l2, "L2 penalty λ/2·‖W‖² added to the loss (gradient += λ·W)", non_negative)
+        .number("weight-decay", s.weight_decay, "decoupled weight decay λ: W *= 1 − lr·λ per step (AdamW)",
+                non_negative)
+        .number("clip-norm", s.clip_norm, "clip the global gradient norm to this (0: off)", non_negative)
+        .choice("schedule", s.schedule, {"constant", "step", "cosine", "plateau"}, "learning-rate schedule")
+        .number("step-every", s.step_every, "step schedule: epochs between decays")
+        .number("step-gamma", s.step_gamma, "step schedule: factor per decay")
+        .number("warmup", s.warmup, "cosine schedule: linear warm-up epochs")
+        .number("min-lr", s.min_lr, "cosine/plateau: the lowest learning rate")
+        .number("plateau-factor", s.plateau_factor, "plateau: factor when validation loss stalls")
+        .number("plateau-patience", s.plateau_patience, "plateau: epochs without improvement before cutting")
+        .number("early-stopping", s.early_stopping,
+                "stop after this many epochs without a better validation loss, restoring the best weights (0: off)",
+                non_negative)
+        .toggle("augment", s.augment, "random shifts/rotations/scales of every training batch")
+        .number("shift", s.shift, "augmentation: largest shift in pixels", non_negative)
+        .number("rotate", s.rotate, "augmentation: largest rotation in degrees", non_negative)
+        .number("scale", s.scale, "augmentation: largest relative scale change (0.1 = ±10%)", Range::fraction());
 }
 
 MlpSpec toolbox_spec(const ToolboxSettings& s) {
@@ -172,8 +177,13 @@ void hook_toolbox(TrainOptions& o, TrainingToolbox& toolbox, const ToolboxSettin
 }  // namespace
 
 ToolboxRun train_with_toolbox(const ToolboxSettings& s, const Mnist& data, bool verbose) {
+    return train_with_toolbox(s, build_toolbox_network(s), data, verbose);
+}
+
+ToolboxRun train_with_toolbox(const ToolboxSettings& s, Sequential net, const Mnist& data, bool verbose,
+                              const RunEpochCallback& after_epoch) {
     ToolboxRun r;
-    r.net = build_toolbox_network(s);
+    r.net = std::move(net);
     TrainingToolbox toolbox(toolbox_options(s, data.train), s.lr, std::max(1, s.epochs));
     TrainOptions o = train_options(s);
     o.threads = s.threads;
@@ -185,6 +195,7 @@ ToolboxRun train_with_toolbox(const ToolboxSettings& s, const Mnist& data, bool 
     Stopwatch clock;
     r.history = train(r.net, data.train, o, [&](const EpochStats& e) {
         if (verbose && epoch_line_due(e.epoch, s.epochs, s.print_every)) print_epoch(e, s.epochs, toolbox);
+        if (after_epoch) after_epoch(e, r.net);
     });
     r.train_seconds = clock.seconds();
     if (const int best = toolbox.finish(r.net.params()); best >= 0) {

@@ -2,7 +2,7 @@
 //
 // For one kernel row ky, the window of output pixel (oy, ox) reads the input pixels
 // (iy, ix0 … ix0 + KW − 1) with iy = oy·S − P + ky, ix0 = ox·S − P: in NHWC these are KW·C
-// CONSECUTIVE floats of the image. So each (window, ky) is one memcpy of its in-bounds part,
+// CONSECUTIVE floats of the image. So each (window, ky) is one copy of its in-bounds part,
 // with zeros for the columns that fall into the padding.
 #include "handwritten/nn/im2col.hpp"
 
@@ -35,42 +35,48 @@ std::string ConvGeometry::to_string() const {
 
 namespace {
 
-// The kernel columns kx ∈ [first, last) whose input column ix0 + kx lies inside [0, W).
-struct ValidRange {
-    int first, last;
-};
-ValidRange valid_columns(int ix0, int kernel_w, int width) {
-    const int first = std::clamp(-ix0, 0, kernel_w);
-    const int last = std::clamp(width - ix0, first, kernel_w);
-    return {first, last};
-}
-
-// Calls visit(window_segment, image_segment, floats) for the in-bounds part of every
-// (output pixel, kernel row) of one image, after zero(window_segment, floats) for the parts in
-// the padding. Both directions (im2col and col2im) walk the same segments.
-template <class Visit, class Pad>
-void for_each_segment(const ConvGeometry& g, Visit visit, Pad pad_part) {
+// Calls visit(cols_offset, image_offset, floats) for the in-bounds part of every (window,
+// kernel row) of one image, and pad(cols_offset, floats) for the parts in the padding. Both
+// directions (im2col and col2im) walk the same segments. Windows whose kernel row lies wholly
+// inside the image (all but a border of pad/stride windows) take the short path: one segment
+// of KW·C floats, no clamping. ROW is KW·C when known at compile time (0: read it from g), so
+// the commonest case, a 5×5 kernel on one channel, copies fixed 5-float segments.
+template <int ROW, class Visit, class Pad>
+void for_each_segment(const ConvGeometry& g, Visit visit, Pad pad) {
     const int H = g.input.height, W = g.input.width, C = g.input.channels;
-    const int Ho = g.out_h(), Wo = g.out_w(), KW = g.kernel_w;
-    const int row_len = KW * C;  // one kernel row of a window
+    const int Ho = g.out_h(), Wo = g.out_w(), KW = g.kernel_w, S = g.stride, P = g.pad;
+    const int row_len = ROW ? ROW : KW * C;  // one kernel row of a window
+    const std::size_t K = std::size_t(g.patch_size());
     for (int oy = 0; oy < Ho; ++oy)
-        for (int ox = 0; ox < Wo; ++ox) {
-            const int window = oy * Wo + ox;
-            const int ix0 = ox * g.stride - g.pad;
-            const ValidRange cols = valid_columns(ix0, KW, W);
-            for (int ky = 0; ky < g.kernel_h; ++ky) {
-                const int iy = oy * g.stride - g.pad + ky;
-                const std::size_t seg = std::size_t(window) * g.patch_size() + std::size_t(ky) * row_len;
-                if (iy < 0 || iy >= H || cols.first == cols.last) {
-                    pad_part(seg, row_len);
+        for (int ky = 0; ky < g.kernel_h; ++ky) {
+            const int iy = oy * S - P + ky;
+            std::size_t seg = std::size_t(oy) * Wo * K + std::size_t(ky) * row_len;  // window (oy, 0)
+            if (iy < 0 || iy >= H) {  // the whole kernel row is padding, in every window of this row
+                for (int ox = 0; ox < Wo; ++ox, seg += K) pad(seg, row_len);
+                continue;
+            }
+            const std::size_t row_start = std::size_t(iy) * W * C;
+            for (int ox = 0; ox < Wo; ++ox, seg += K) {
+                const int ix0 = ox * S - P;
+                if (ix0 >= 0 && ix0 + KW <= W) {
+                    visit(seg, row_start + std::size_t(ix0) * C, row_len);
                     continue;
                 }
-                if (cols.first > 0) pad_part(seg, cols.first * C);
-                if (cols.last < KW) pad_part(seg + std::size_t(cols.last) * C, (KW - cols.last) * C);
-                const std::size_t pixel = (std::size_t(iy) * W + std::size_t(ix0 + cols.first)) * C;
-                visit(seg + std::size_t(cols.first) * C, pixel, (cols.last - cols.first) * C);
+                // Kernel columns [first, last) fall inside [0, W); the rest is padding.
+                const int first = std::clamp(-ix0, 0, KW), last = std::clamp(W - ix0, first, KW);
+                if (first > 0) pad(seg, first * C);
+                if (last < KW) pad(seg + std::size_t(last) * C, (KW - last) * C);
+                if (first < last)
+                    visit(seg + std::size_t(first) * C, row_start + std::size_t(ix0 + first) * C, (last - first) * C);
             }
         }
+}
+
+// Runs body.template operator()<ROW>() with ROW = 5 for 5-float kernel rows, else 0.
+template <class Body>
+void with_row_length(const ConvGeometry& g, Body body) {
+    if (g.kernel_w * g.input.channels == 5) body.template operator()<5>();
+    else body.template operator()<0>();
 }
 
 }  // namespace
@@ -83,12 +89,18 @@ void im2col(const ConvGeometry& g, const float* images, int count, float* cols) 
         for (std::size_t n = n0; n < n1; ++n) {
             const float* image = images + n * image_floats;
             float* out = cols + n * cols_per_image;
-            for_each_segment(
-                g,
-                [&](std::size_t seg, std::size_t pixel, int floats) {
-                    std::memcpy(out + seg, image + pixel, std::size_t(floats) * sizeof(float));
-                },
-                [&](std::size_t seg, int floats) { std::memset(out + seg, 0, std::size_t(floats) * sizeof(float)); });
+            // Plain loops, not memcpy/memset: the segments are short (5 floats for a 5×5 kernel
+            // on one channel), too short to pay for a library call each.
+            with_row_length(g, [&]<int ROW>() {
+                for_each_segment<ROW>(
+                    g,
+                    [&](std::size_t seg, std::size_t pixel, int floats) {
+                        for (int i = 0; i < floats; ++i) out[seg + i] = image[pixel + i];
+                    },
+                    [&](std::size_t seg, int floats) {
+                        for (int i = 0; i < floats; ++i) out[seg + i] = 0.0f;
+                    });
+            });
         }
     });
     // END SOLUTION
@@ -103,12 +115,14 @@ void col2im(const ConvGeometry& g, const float* cols, int count, float* images) 
             float* image = images + n * image_floats;
             const float* in = cols + n * cols_per_image;
             std::memset(image, 0, image_floats * sizeof(float));
-            for_each_segment(
-                g,
-                [&](std::size_t seg, std::size_t pixel, int floats) {
-                    for (int i = 0; i < floats; ++i) image[pixel + i] += in[seg + i];
-                },
-                [](std::size_t, int) {});  // padding entries have no pixel to go back to
+            with_row_length(g, [&]<int ROW>() {
+                for_each_segment<ROW>(
+                    g,
+                    [&](std::size_t seg, std::size_t pixel, int floats) {
+                        for (int i = 0; i < floats; ++i) image[pixel + i] += in[seg + i];
+                    },
+                    [](std::size_t, int) {});  // padding entries have no pixel to go back to
+            });
         }
     });
     // END SOLUTION

@@ -6,6 +6,7 @@
 // (each output is computed the same way on any thread).
 #include "handwritten/nn/max_pool2d.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -13,6 +14,43 @@
 #include "handwritten/core/timer.hpp"
 
 namespace hw {
+
+namespace {
+
+// One sample: x (H·W·C) → y (Ho·Wo·C) and the argmax of every output. A free function with
+// its sizes in locals: stores through y and arg then cannot alias them, and the loops over c
+// vectorise.
+void pool_one_image(const float* x, float* __restrict y, std::int32_t* __restrict arg, ImageShape in,
+                    ImageShape out, int size) {
+    const int C = in.channels, W = in.width;
+    // BEGIN SOLUTION
+    for (int oy = 0; oy < out.height; ++oy)
+        for (int ox = 0; ox < out.width; ++ox) {
+            float* best = y + (std::size_t(oy) * out.width + ox) * C;
+            std::int32_t* where = arg + (std::size_t(oy) * out.width + ox) * C;
+            // The window's top-left pixel starts the C running maxima ...
+            const std::int32_t first = (oy * size * W + ox * size) * C;
+            for (int c = 0; c < C; ++c) {
+                best[c] = x[first + c];
+                where[c] = first + c;
+            }
+            // ... and every later pixel replaces them only when strictly greater. Branch-free:
+            // mask is all ones where v > b, and std::max(b, v) keeps b on a tie.
+            for (int ky = 0; ky < size; ++ky)
+                for (int kx = ky == 0 ? 1 : 0; kx < size; ++kx) {
+                    const std::int32_t p = ((oy * size + ky) * W + (ox * size + kx)) * C;
+                    for (int c = 0; c < C; ++c) {
+                        const float v = x[p + c], b = best[c];
+                        const std::int32_t mask = -static_cast<std::int32_t>(v > b);
+                        best[c] = std::max(b, v);
+                        where[c] = (where[c] & ~mask) | ((p + c) & mask);
+                    }
+                }
+        }
+    // END SOLUTION
+}
+
+}  // namespace
 
 MaxPool2D::MaxPool2D(const ImageShape& input, int size) : in_(input), size_(size) {
     if (size < 1) throw std::invalid_argument("max-pool size must be at least 1");
@@ -31,28 +69,10 @@ void MaxPool2D::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
     ensure_shape(Y, B, out_floats);
     argmax_.resize(B * out_floats);
     rows_ = B;
-    const int C = in_.channels, W = in_.width;
     // BEGIN SOLUTION
     parallel_slices(B, 8, 1, [&](std::size_t n0, std::size_t n1) {
-        for (std::size_t n = n0; n < n1; ++n) {
-            const float* x = X.row(n);
-            float* y = Y.row(n);
-            std::int32_t* arg = argmax_.data() + n * out_floats;
-            for (int oy = 0; oy < out_.height; ++oy)
-                for (int ox = 0; ox < out_.width; ++ox) {
-                    const std::size_t o = (std::size_t(oy) * out_.width + ox) * C;
-                    for (int ky = 0; ky < size_; ++ky)
-                        for (int kx = 0; kx < size_; ++kx) {
-                            const std::int32_t p = ((oy * size_ + ky) * W + (ox * size_ + kx)) * C;
-                            const bool first = ky == 0 && kx == 0;
-                            for (int c = 0; c < C; ++c)
-                                if (first || x[p + c] > y[o + c]) {
-                                    y[o + c] = x[p + c];
-                                    arg[o + c] = p + c;
-                                }
-                        }
-                }
-        }
+        for (std::size_t n = n0; n < n1; ++n)
+            pool_one_image(X.row(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);
     });
     // END SOLUTION
     seconds_ += clock.seconds();

@@ -138,6 +138,7 @@ History train(Sequential& model, const LabeledSet& data, const TrainOptions& opt
                         options.progress ? n_batches : 0, "batches");
 
         Stopwatch loop_clock;
+        const double loop_cpu_start = thread_cpu_seconds();
         for (std::size_t b = 0; b < n_batches; ++b) {
             const std::size_t begin = b * batch, end = std::min(n_train, begin + batch);
 
@@ -168,6 +169,7 @@ History train(Sequential& model, const LabeledSet& data, const TrainOptions& opt
                 bar.update(b + 1, "loss " + fixed(loss_sum / double(end), 4));
         }
         s.train_seconds = loop_clock.seconds();
+        s.train_cpu_seconds = thread_cpu_seconds() - loop_cpu_start;
         const GemmStats gemm = model.gemm_stats();
         s.gemm_seconds = gemm.seconds;
         s.gemm_flops = gemm.flops;

@@ -1,4 +1,5 @@
-// mlp_run.hpp — the command line and the report of an MLP training run, shared by chapters 10 and 11.
+// mlp_run.hpp — the command line and the report of an MLP training run, shared by chapters 10 and 11
+// (and by chapter 12, whose networks are convolutional but whose runs and reports are the same).
 //
 // Both chapters train the same batched MLP with hw::train and judge it the same way, so the
 // flags they share (--layers, optimizer, mini-batch loop, data, output files), the checks that

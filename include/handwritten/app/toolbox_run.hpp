@@ -13,6 +13,7 @@
 //
 // What it is not: a second training loop. There is one, hw::train.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ struct ToolboxSettings : MlpRunSettings {
 // Every flag of chapter 11, once, in --help order: chapter 10's shared groups with this
 // chapter's help texts, the toolbox's flags between them.
 void declare_toolbox_flags(FlagTable& flags, ToolboxSettings& s);
+// The rows of the tools that work on any network (chapters 11 and 12 both declare them):
+// --l2 --weight-decay --clip-norm --schedule --step-every --step-gamma --warmup --min-lr
+// --plateau-factor --plateau-patience --early-stopping --augment --shift --rotate --scale
+void add_training_tool_flags(FlagTable& flags, ToolboxSettings& s);
 
 // The checks that involve several settings (a network the layer list and dropout rates can
 // build, plateau/early stopping only with a validation split, schedule parameters the schedule
@@ -78,6 +83,11 @@ struct ToolboxRun {
 // stopping's best weights and evaluates on the test set. `verbose`: the toolbox's description,
 // progress bars (unless --quiet) and one line per epoch.
 ToolboxRun train_with_toolbox(const ToolboxSettings& s, const Mnist& data, bool verbose);
+// The same for a network built elsewhere (chapter 12's convolutional ones); `after_epoch`, when
+// set, runs after each epoch's line with the network being trained.
+using RunEpochCallback = std::function<void(const EpochStats&, const Sequential& net)>;
+ToolboxRun train_with_toolbox(const ToolboxSettings& s, Sequential net, const Mnist& data, bool verbose,
+                              const RunEpochCallback& after_epoch = {});
 
 // --sweep: every combination of the grid, one quiet run each, as a table on stdout and
 // OUT/sweep.csv, OUT/sweep.svg. Every combination is checked before the first run trains;

@@ -13,11 +13,12 @@
 //                db  = Σ_rows dY            1×C_out
 //                dX  = col2im(dY · W)       (B·Ho·Wo)×C_out · C_out×K → cols' shape → B×(H·W·C_in)
 //
-// The batch goes through in chunks of whole images, sized so one chunk's cols stay near
-// kColsBudget floats (a few MB: in cache, not 80 MB for a batch of 128 through a 5×5×32 layer);
-// dW is accumulated over the chunks in order (GEMM with β = 1), so the result does not depend on
-// the thread count. cols is not kept from forward to backward: backward runs im2col again,
-// which costs one more copy but keeps memory at one chunk.
+// When the whole batch's cols fit in kKeepBudget floats (16 MB: LeNet-5's layers and the first
+// layer of `cnn` at batch 128), they are built once by forward and kept for backward. Otherwise
+// (the 5×5×32→64 layer: 77 MB at batch 128) the batch goes through in chunks of whole images,
+// sized so one chunk's cols stay near kColsBudget floats (4 MB, in cache), and backward runs
+// im2col again chunk by chunk: one more copy instead of 77 MB of memory. dW is accumulated over
+// the chunks in order (GEMM with β = 1), so the result does not depend on the thread count.
 #pragma once
 #include <string>
 
@@ -39,6 +40,8 @@ class Conv2D : public Layer {
 public:
     // Floats of cols per chunk the layer aims for (at least one image per chunk).
     static constexpr std::size_t kColsBudget = std::size_t(1) << 20;
+    // Floats of cols up to which the whole batch is one chunk, kept from forward to backward.
+    static constexpr std::size_t kKeepBudget = std::size_t(4) << 20;
 
     // `index` numbers the layer: parameters are "conv<index>.W" and "conv<index>.b".
     explicit Conv2D(const ConvGeometry& geometry, int index = 0);
@@ -76,6 +79,7 @@ private:
     int index_;
     Matrix W_, b_, dW_, db_;
     Matrix cols_, dcols_;            // one chunk: (images·Ho·Wo) × K
+    bool cols_hold_batch_ = false;   // forward left the whole batch's cols in cols_
     const Matrix* input_ = nullptr;  // X of the last forward (backward runs im2col on it again)
     GemmStats gemm_;
     ConvCopyTimes copies_;

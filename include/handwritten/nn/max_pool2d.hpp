@@ -36,8 +36,10 @@ public:
     int size() const { return size_; }
     // argmax()[n·(Ho·Wo·C) + j]: position of output j's maximum in sample n's input row.
     const std::vector<std::int32_t>& argmax() const { return argmax_; }
-    double seconds() const { return seconds_; }  // forward + backward time, for the breakdown
-    void reset_stats() { seconds_ = 0; }
+    // Forward + backward time since the last reset, for the epoch's breakdown. The trainer
+    // resets every layer's per-epoch tallies through reset_gemm_stats(), so this one does too.
+    double seconds() const { return seconds_; }
+    void reset_gemm_stats() override { seconds_ = 0; }
 
 private:
     ImageShape in_, out_;

@@ -111,6 +111,7 @@ public:
     const MlpSpec& spec() const { return spec_; }
     std::size_t size() const { return layers_.size(); }
     Layer& layer(std::size_t i) { return *layers_[i]; }
+    const Layer& layer(std::size_t i) const { return *layers_[i]; }
     // The shape of one sample entering the network and leaving its last layer (empty while
     // nothing is known); the sizes are their values per sample (columns of X and of the logits).
     const Shape& input_shape() const { return input_shape_; }

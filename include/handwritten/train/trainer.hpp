@@ -74,6 +74,9 @@ struct EpochStats {
     double val_loss = NAN, val_accuracy = NAN;             // NaN when there is no validation set
     double seconds = 0;                                    // the whole epoch, evaluation included
     double train_seconds = 0;                              // the mini-batch loop only
+    double train_cpu_seconds = 0;                          // its CPU time on the calling thread
+                                                           // (on one thread: the loop's work, however
+                                                           // busy the machine; wall time is not)
     double gather_seconds = 0, forward_seconds = 0, backward_seconds = 0, update_seconds = 0;
     double eval_seconds = 0;                               // validation pass
     double gemm_seconds = 0, gemm_flops = 0;               // inside the mini-batch loop

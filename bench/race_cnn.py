@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""race_cnn.py — chapter 12's speed table: build/bin/12-cnn against bench/torch_cnn.py, in one sitting.
+
+Usage:  /usr/bin/python3 bench/race_cnn.py [--rounds 3] [--nets lenet5,cnn] [--limit-lenet5 12000]
+                                          [--limit-cnn 6000] [--epochs 2] [--ours build/bin/12-cnn]
+                                          [--skip "torch 2T"]
+
+Each round runs, one after the other: PyTorch at 1 thread, ours at 1 thread, ours at 2 threads,
+PyTorch at 2 threads, on the same first N training images, batch 128, Adam, for --epochs epochs.
+Both programs time the training loop only, as wall time and as CPU time. On one thread, the CPU
+time is the loop's own work even when other jobs share the machine. The table gives the median
+over rounds and epochs of the seconds per 60,000 images (scaled from N), and the ratios
+ours ÷ PyTorch's 1-thread time and ours ÷ PyTorch's best.
+
+Needs build/bin/12-cnn (make) and Debian's python3-torch.
+"""
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+
+OURS = re.compile(r"loop ([0-9.]+) s wall, ([0-9.]+) s CPU")
+TORCH = re.compile(r"epoch +\d+ +([0-9.]+) s wall +([0-9.]+) s CPU")
+
+
+def run(cmd, pattern):
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{out.stderr}")
+    rows = [(float(w), float(c)) for w, c in pattern.findall(out.stdout)]
+    if not rows:
+        sys.exit(f"no epoch times in the output of {' '.join(cmd)}")
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--nets", default="lenet5,cnn")
+    ap.add_argument("--limit-lenet5", type=int, default=12000)
+    ap.add_argument("--limit-cnn", type=int, default=6000)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--ours", default="build/bin/12-cnn", help="the chapter binary to race")
+    ap.add_argument("--skip", default="", help="contenders to leave out, e.g. \"torch 2T\" (comma-separated)")
+    args = ap.parse_args()
+    for net in args.nets.split(","):
+        limit = args.limit_lenet5 if net == "lenet5" else args.limit_cnn
+        scale = 60000 / limit
+        contenders = {
+            "torch 1T": (["/usr/bin/python3", "bench/torch_cnn.py", "--threads", "1"], TORCH),
+            "ours 1T": ([args.ours, "--threads", "1", "--quiet", "--profile", "--out", "/tmp/race-cnn"], OURS),
+            "ours 2T": ([args.ours, "--threads", "2", "--quiet", "--profile", "--out", "/tmp/race-cnn"], OURS),
+            "torch 2T": (["/usr/bin/python3", "bench/torch_cnn.py", "--threads", "2"], TORCH),
+        }
+        for name in filter(None, args.skip.split(",")):
+            contenders.pop(name.strip(), None)
+        times = {name: [] for name in contenders}
+        for r in range(args.rounds):
+            for name, (cmd, pattern) in contenders.items():
+                full = cmd + ["--net", net, "--limit", str(limit), "--epochs", str(args.epochs)]
+                times[name] += run(full, pattern)
+                w, c = times[name][-1]
+                print(f"  round {r + 1} {net} {name}: last epoch {w:.2f} s wall, {c:.2f} s CPU ({limit} images)",
+                      flush=True)
+        med = {n: (statistics.median(w for w, _ in t) * scale, statistics.median(c for _, c in t) * scale)
+               for n, t in times.items()}
+        torch1_w, torch1_c = med["torch 1T"]
+        best_w = min(w for n, (w, _) in med.items() if n.startswith("torch"))
+        print(f"\n{net}: seconds per 60,000 images (median of {args.rounds} rounds x {args.epochs} epochs "
+              f"on {limit} images)")
+        print("| contender | wall s | CPU s (ours: main thread; torch: process) | wall ÷ torch 1T | CPU ÷ torch 1T | wall ÷ torch best |")
+        print("|---|---|---|---|---|---|")
+        for n, (w, c) in med.items():
+            print(f"| {n} | {w:.2f} | {c:.2f} | {w / torch1_w:.2f} | {c / torch1_c:.2f} | {w / best_w:.2f} |")
+        print(flush=True)
+
+
+if __name__ == "__main__":
+    main()
