@@ -254,6 +254,11 @@ TEST_CASE("Conv2D backward matches central differences (dW, db, dX)") {
             const Matrix dW = conv.weight_grad().clone(), db = conv.bias_grad().clone(), dXa = dX.clone();
             REQUIRE(dXa.rows() == 2);
             REQUIRE(dXa.cols() == g.input.size());
+            // Not trivially zero: a layer whose forward and backward both did nothing would
+            // match its (zero) central differences too.
+            CHECK(dW.max_abs() > 1e-2f);
+            CHECK(db.max_abs() > 1e-2f);
+            CHECK(dXa.max_abs() > 1e-2f);
             CHECK(max_gradient_error(conv.weights(), dW, loss, 1e-1f) < 1e-3);
             CHECK(max_gradient_error(conv.bias(), db, loss, 1e-1f) < 1e-3);
             CHECK(max_gradient_error(X, dXa, loss, 1e-1f) < 1e-3);

@@ -52,7 +52,7 @@ void Conv2D::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
     cols_hold_batch_ = chunk >= B;
     for (int n0 = 0; n0 < B; n0 += chunk) {
         const int count = std::min(chunk, B - n0), rows = count * P;
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 12 Conv2D forward: im2col and one GEMM per chunk
         Stopwatch copy;
         im2col(g_, X.row(n0), count, cols_.data());
         copies_.im2col_seconds += copy.seconds();
@@ -83,7 +83,7 @@ void Conv2D::backward(const Matrix& dY, Matrix& dX) {
     for (int n0 = 0; n0 < B; n0 += chunk) {
         const int count = std::min(chunk, B - n0), rows = count * P;
         const float* g = dY.row(n0);  // rows×O
-        // BEGIN SOLUTION
+        // BEGIN SOLUTION 12 Conv2D backward: dW, db and dX by GEMM and col2im
         Stopwatch copy;
         if (!cols_hold_batch_) im2col(g_, X.row(n0), count, cols_.data());  // else: forward's are still there
         copies_.im2col_seconds += copy.seconds();

@@ -84,7 +84,7 @@ void with_row_length(const ConvGeometry& g, Body body) {
 void im2col(const ConvGeometry& g, const float* images, int count, float* cols) {
     const std::size_t image_floats = g.input.size();
     const std::size_t cols_per_image = std::size_t(g.positions()) * g.patch_size();
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 12 im2col
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
         for (std::size_t n = n0; n < n1; ++n) {
             const float* image = images + n * image_floats;
@@ -109,7 +109,7 @@ void im2col(const ConvGeometry& g, const float* images, int count, float* cols) 
 void col2im(const ConvGeometry& g, const float* cols, int count, float* images) {
     const std::size_t image_floats = g.input.size();
     const std::size_t cols_per_image = std::size_t(g.positions()) * g.patch_size();
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 12 col2im
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
         for (std::size_t n = n0; n < n1; ++n) {
             float* image = images + n * image_floats;

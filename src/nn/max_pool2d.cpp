@@ -23,7 +23,7 @@ namespace {
 void pool_one_image(const float* x, float* __restrict y, std::int32_t* __restrict arg, ImageShape in,
                     ImageShape out, int size) {
     const int C = in.channels, W = in.width;
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 12 max pooling of one image, first maximum wins
     for (int oy = 0; oy < out.height; ++oy)
         for (int ox = 0; ox < out.width; ++ox) {
             float* best = y + (std::size_t(oy) * out.width + ox) * C;
@@ -69,7 +69,7 @@ void MaxPool2D::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
     ensure_shape(Y, B, out_floats);
     argmax_.resize(B * out_floats);
     rows_ = B;
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 12 MaxPool2D forward over the batch
     parallel_slices(B, 8, 1, [&](std::size_t n0, std::size_t n1) {
         for (std::size_t n = n0; n < n1; ++n)
             pool_one_image(X.row(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);
@@ -85,7 +85,7 @@ void MaxPool2D::backward(const Matrix& dY, Matrix& dX) {
     Stopwatch clock;
     const std::size_t B = dY.rows(), out_floats = out_.size();
     ensure_shape(dX, B, in_.size());
-    // BEGIN SOLUTION
+    // BEGIN SOLUTION 12 MaxPool2D backward: route each gradient to its argmax
     parallel_slices(B, 8, 1, [&](std::size_t n0, std::size_t n1) {
         for (std::size_t n = n0; n < n1; ++n) {
             float* dx = dX.row(n);
