@@ -134,10 +134,7 @@ void write_metrics(const Settings& s, const hw::FlagTable& flags, const hw::Sequ
     j.key("update_seconds").array(per_epoch(history, [](const hw::EpochStats& e) { return e.update_seconds; }));
     j.key("gemm_gflops").array(per_epoch(history, gemm_gflops));
     j.key("gemm_share").array(per_epoch(history, gemm_share));
-    j.key("test_loss").value(test.loss);
-    j.key("test_accuracy").value(test.accuracy);
-    j.key("confusion");
-    cm.write_json(j);
+    hw::write_test_json(j, test, cm);
     j.end_object();
     j.save(s.metrics);
 }

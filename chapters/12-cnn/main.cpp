@@ -113,10 +113,7 @@ void write_metrics(const hw::CnnSettings& s, const hw::FlagTable& flags, const s
     j.key("gemm_gflops").array(gflops);
     j.key("train_seconds_all_members").value(total);
     j.key("member_test_accuracy").array(member_accuracy);
-    j.key("test_loss").value(test.loss);
-    j.key("test_accuracy").value(test.accuracy);
-    j.key("confusion");
-    cm.write_json(j);
+    hw::write_test_json(j, test, cm);
     j.end_object();
     j.save(s.metrics);
 }

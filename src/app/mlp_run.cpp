@@ -155,6 +155,13 @@ std::string save_trained_model(const Sequential& net, const std::string& path) {
     return path + " (model)";
 }
 
+void write_test_json(JsonWriter& j, const LossAccuracy& test, const ConfusionMatrix& confusion) {
+    j.key("test_loss").value(test.loss);
+    j.key("test_accuracy").value(test.accuracy);
+    j.key("confusion");
+    confusion.write_json(j);
+}
+
 void write_history_json(JsonWriter& j, const History& history) {
     std::vector<double> train_loss, train_accuracy, val_loss, val_accuracy;
     for (const EpochStats& e : history.epochs) {

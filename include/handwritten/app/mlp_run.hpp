@@ -125,6 +125,8 @@ std::string save_trained_model(const Sequential& net, const std::string& path);
 
 // The per-epoch train_loss, train_accuracy, val_loss and val_accuracy arrays of a metrics file.
 void write_history_json(JsonWriter& j, const History& history);
+// The test_loss, test_accuracy and confusion members of a metrics file.
+void write_test_json(JsonWriter& j, const LossAccuracy& test, const ConfusionMatrix& confusion);
 
 // "test accuracy: 98.12%  (test loss 0.0612, 188 of 10000 wrong)" and "wrote: FILE FILE ...".
 void print_test_summary(const LossAccuracy& test, const ConfusionMatrix& confusion,
