@@ -59,7 +59,7 @@ BENCH_ARGS ?=
 .SECONDARY:
 
 .PHONY: check-layout check-texts all test sanitize run data data-fashion data-digits tutorials bench bench-avx2 bench-smoke bench-plot clean help deps-test deps-bench student
-.PHONY: grade grade-bins grade-all handin autograder-zip check-kit kit-selftest
+.PHONY: grade grade-bins grade-all handin autograder-zip check-kit kit-selftest calibrate-grades
 
 all: $(BUILD)/libhw.a $(CHAPTER_BINS) $(BUILD)/bin/tests $(EXERCISE_BINS)
 
@@ -87,6 +87,7 @@ help:
 	@echo "  make handin        (student tree) zip exactly the files the assignment names into $(BUILD)/handin.zip"
 	@echo "  make grade-all SUBMISSIONS=dir  grade a folder of submissions into $(BUILD)/grade-all/grades.csv"
 	@echo "  make autograder-zip CHAPTERS=05  the Gradescope autograder zip in $(BUILD)/"
+	@echo "  make calibrate-grades  the solution's speed-ups here against the timed items' scales"
 	@echo "  make check-kit     stub each solution region alone and check that a rubric item fails"
 	@echo "  make kit-selftest  the kit's CI checks (solution 100%, stripped tree 0, a CHAPTERS subset)"
 	@echo "  make serve         the digit lab on http://127.0.0.1:8080/ (LAB_ARGS='--port 0'; trains a default model if runs/ has none)"
@@ -253,6 +254,10 @@ autograder-zip:
 
 check-kit: all grade-bins
 	@$(GRADER) check-kit --chapters '$(CHAPTERS)' --work $(BUILD)/kit
+
+# The solution's speed-ups on this machine against the perf items' scales (run it where you grade).
+calibrate-grades: grade-bins
+	@$(GRADER) calibrate --chapters '$(CHAPTERS)'
 
 kit-selftest: all grade-bins
 	@bash tests/grader/selftest.sh $(BUILD)

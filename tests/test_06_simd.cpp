@@ -4,6 +4,28 @@
 #include <string>
 
 #include "gemm_check.hpp"
+#include "handwritten/gemm/microkernel.hpp"
+#include "handwritten/gemm/pack.hpp"
+#include "handwritten/gemm/tile_avx2.hpp"
+#include "handwritten/gemm/tile_avx512.hpp"
+
+namespace {
+
+namespace d = hw::detail;
+// Exercise 06-1's tiles: other template arguments of the same kernels, generic packers.
+const d::MicroKernel kAvx2Tile4x24 = {"avx2-4x24", 4, 24, d::avx2_kernel<4, 3>, d::pack_a<4>, d::pack_b<24>, nullptr};
+const d::MicroKernel kAvx512Tile14x32 = {"avx512-14x32", 14, 32, d::avx512_kernel<14, 2>, d::pack_a<14>, d::pack_b<32>,
+                                         nullptr};
+const d::MicroKernel kAvx512Tile6x64 = {"avx512-6x64", 6, 64, d::avx512_kernel<6, 4>, d::pack_a<6>, d::pack_b<64>, nullptr};
+
+// A descriptor run through the serial nest, as a GemmFn the checks take.
+template <const d::MicroKernel& UK>
+void nest_with(hw::Op op_a, hw::Op op_b, int m, int n, int k, float alpha, const float* A, int lda, const float* B,
+               int ldb, float beta, float* C, int ldc) {
+    d::loop_nest(UK, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+}  // namespace
 
 TEST_SUITE("06-simd") {
     TEST_CASE("avx2 and avx512 kernels against the reference") {
@@ -52,6 +74,30 @@ TEST_SUITE("06-simd") {
                         gemm_test::check_case(name, k->fn, Case{oa, ob, 47, n, 33, 0.5f, -1.0f, 0});
                         gemm_test::check_case(name, k->fn, Case{oa, ob, 33, n, 1, 1.0f, 1.0f, 1});
                     }
+        }
+    }
+
+    TEST_CASE("the tile templates hold for other tiles: avx2 4x24, avx512 14x32 and 6x64 (exercise 06-1)") {
+        using gemm_test::Case;
+        using hw::Op;
+        struct Tile {
+            const d::MicroKernel& uk;
+            hw::GemmFn fn;
+            bool supported;
+        };
+        const Tile tiles[] = {{kAvx2Tile4x24, nest_with<kAvx2Tile4x24>, d::cpu_has_avx2_fma()},
+                              {kAvx512Tile14x32, nest_with<kAvx512Tile14x32>, d::cpu_has_avx512()},
+                              {kAvx512Tile6x64, nest_with<kAvx512Tile6x64>, d::cpu_has_avx512()}};
+        for (const Tile& t : tiles) {
+            if (!t.supported) {
+                MESSAGE(t.uk.name, " not supported on this CPU: skipped");
+                continue;
+            }
+            gemm_test::check_odd_shapes(t.uk.name, t.fn);
+            for (int m = 1; m <= 2 * t.uk.mr + 1; ++m)  // every edge sliver of the tile, in both directions
+                for (int n : {1, t.uk.nr - 1, t.uk.nr, t.uk.nr + 1, 2 * t.uk.nr + 3})
+                    gemm_test::check_case(t.uk.name, t.fn, Case{Op::N, Op::N, m, n, 9, 1.0f, 0.5f, 1});
+            gemm_test::check_case(t.uk.name, t.fn, Case{Op::T, Op::T, 301, 203, 517, 1.0f, 0.0f, 2});
         }
     }
 

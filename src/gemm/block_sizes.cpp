@@ -30,11 +30,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
 #include "common.hpp"
-#include "microkernel.hpp"
+#include "handwritten/gemm/microkernel.hpp"
 
 namespace hw {
 
@@ -121,7 +123,17 @@ const GemmBlocks& kernel_blocks(const MicroKernel& uk) {
     static const GemmBlocks portable = blocks_for_machine(kPortableKernel),
                             avx2 = blocks_for_machine(kAvx2Kernel),
                             avx512 = blocks_for_machine(kAvx512Kernel);
-    return &uk == &kAvx512Kernel ? avx512 : &uk == &kAvx2Kernel ? avx2 : portable;
+    if (&uk == &kAvx512Kernel) return avx512;
+    if (&uk == &kAvx2Kernel) return avx2;
+    if (&uk == &kPortableKernel) return portable;
+    // Any other descriptor (an exercise's own tile): derived once per MR×NR shape. std::map
+    // never moves its nodes, so the reference stays valid while others are added.
+    static std::mutex lock;
+    static std::map<std::pair<int, int>, GemmBlocks> by_tile;
+    const std::lock_guard<std::mutex> hold(lock);
+    auto found = by_tile.find({uk.mr, uk.nr});
+    if (found == by_tile.end()) found = by_tile.emplace(std::pair{uk.mr, uk.nr}, blocks_for_machine(uk)).first;
+    return found->second;
 }
 
 }  // namespace detail

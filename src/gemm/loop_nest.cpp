@@ -8,7 +8,7 @@
 
 #include "common.hpp"
 #include "handwritten/core/matrix.hpp"
-#include "microkernel.hpp"
+#include "handwritten/gemm/microkernel.hpp"
 
 namespace hw::detail {
 

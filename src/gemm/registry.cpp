@@ -6,7 +6,7 @@
 #include <string>
 
 #include "handwritten/gemm/gemm_kernels.hpp"
-#include "microkernel.hpp"
+#include "handwritten/gemm/microkernel.hpp"
 
 namespace hw::detail {
 

@@ -12,7 +12,7 @@
 #include "handwritten/core/thread_policy.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
-#include "microkernel.hpp"
+#include "handwritten/gemm/microkernel.hpp"
 
 namespace hw {
 

@@ -19,8 +19,8 @@
 // tile is 8 of the 16 xmm registers; 4×16 would need all 16 and spills, measured 4× slower).
 // step06_avx2.cpp and step06_avx512.cpp keep the loop nest and swap in hand-vectorised kernels.
 #include "handwritten/gemm/gemm_kernels.hpp"
-#include "microkernel.hpp"
-#include "pack.hpp"
+#include "handwritten/gemm/microkernel.hpp"
+#include "handwritten/gemm/pack.hpp"
 
 namespace hw::detail {
 

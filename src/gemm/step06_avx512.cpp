@@ -19,80 +19,19 @@
 #include <immintrin.h>
 
 #include "handwritten/gemm/gemm_kernels.hpp"
-#include "microkernel.hpp"
-#include "pack.hpp"
+#include "handwritten/gemm/microkernel.hpp"
+#include "handwritten/gemm/pack.hpp"
+#include "handwritten/gemm/tile_avx512.hpp"
 
 namespace hw::detail {
 namespace {
 
 constexpr int kMR = 12, kNV = 2, kNR = 16 * kNV;
 
-template <int kMR, int kNV>
-void avx512_kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C,
-                   int ldc, float alpha, float beta, int m_eff, int n_eff) {
-    __m512 acc[kMR][kNV];
-#pragma GCC unroll 32
-    for (int r = 0; r < kMR; ++r)
-#pragma GCC unroll 4
-        for (int v = 0; v < kNV; ++v) acc[r][v] = _mm512_setzero_ps();
-
-    // Touch the C tile early so its lines are in L1 when the k loop ends.
-    for (int r = 0; r < m_eff; ++r) {
-        _mm_prefetch(reinterpret_cast<const char*>(C + long(r) * ldc), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(C + long(r) * ldc + 16), _MM_HINT_T0);
-    }
-
-#pragma GCC unroll 4
-    for (int p = 0; p < kc; ++p) {
-        _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * 16 * kNV), _MM_HINT_T0);
-        __m512 b[kNV];
-#pragma GCC unroll 4
-        for (int v = 0; v < kNV; ++v) b[v] = _mm512_load_ps(Bp + 16 * v);
-#pragma GCC unroll 32
-        for (int r = 0; r < kMR; ++r) {
-            const __m512 a = _mm512_set1_ps(Ap[r]);
-#pragma GCC unroll 4
-            for (int v = 0; v < kNV; ++v) acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
-        }
-        Ap += kMR;
-        Bp += 16 * kNV;
-    }
-
-    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-    if (m_eff == kMR && n_eff == 16 * kNV) {
-#pragma GCC unroll 32
-        for (int r = 0; r < kMR; ++r) {
-            float* c = C + long(r) * ldc;
-#pragma GCC unroll 4
-            for (int v = 0; v < kNV; ++v) {
-                __m512 x = _mm512_mul_ps(acc[r][v], va);
-                if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_loadu_ps(c + 16 * v), x);
-                _mm512_storeu_ps(c + 16 * v, x);
-            }
-        }
-        return;
-    }
-    // Edge tile: AVX-512 masks make partial rows cheap — load/store only the valid columns.
-#pragma GCC unroll 32
-    for (int r = 0; r < kMR; ++r) {
-        if (r >= m_eff) break;
-        float* c = C + long(r) * ldc;
-#pragma GCC unroll 4
-        for (int v = 0; v < kNV; ++v) {
-            const int cols = n_eff - 16 * v;
-            if (cols <= 0) break;
-            const __mmask16 mask = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
-            __m512 x = _mm512_mul_ps(acc[r][v], va);
-            if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask, c + 16 * v), x);
-            _mm512_mask_storeu_ps(c + 16 * v, mask, x);
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Skinny products, n ≤ 16: the MLP's output layer (batch×256 · 256×10, and its dW).
 //
-// With n = 10 the 12×32 tile above would compute 32 columns to keep 10 (31% useful), and
+// With n = 10 the 12×32 tile (avx512_kernel<12, 2>) would compute 32 columns to keep 10 (31% useful), and
 // packing all of A costs as much as the multiply. Instead: one zmm holds a whole row of C
 // (16 lanes, masked to n), and a block of 24 rows gives 24 accumulators. B (k×n) is packed
 // once into k rows of 16 floats (zero-padded), which sits in L1/L2 for the whole call; A is

@@ -27,7 +27,7 @@
 
 #include "common.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
-#include "microkernel.hpp"
+#include "handwritten/gemm/microkernel.hpp"
 
 namespace hw::detail {
 

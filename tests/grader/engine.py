@@ -218,12 +218,37 @@ def _time_once(tree: str, item: Item, reps: int) -> Optional[dict]:
         return {"error": "the timing program wrote no valid result"}
 
 
-def run_perf_item(tree: str, item: Item, reps: int, retime: int) -> Outcome:
+def usable_cpus() -> int:
+    """CPUs this process may run on: its affinity mask, capped by a cgroup v2 CPU quota
+    (a container given "1.5 CPUs" counts as 1)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        with open("/sys/fs/cgroup/cpu.max", encoding="ascii") as f:
+            quota, period = f.read().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)
+
+
+def run_perf_item(tree: str, item: Item, reps: int, retime: int, untimed_credit: str = "full") -> Outcome:
     outcome = Outcome(item)
     start = time.time()
     data = _time_once(tree, item, reps)
+    cpus = usable_cpus()
     if "error" in data:
         outcome.message = data["error"]
+    elif data.get("correct") and item.threads > cpus:
+        # A two-thread speed-up cannot be measured on one CPU: the student's kernel is not to
+        # blame. Correctness still counts; the instructor decides what the speed part earns.
+        outcome.perf = dict(data, untimed=True, cpus=cpus)
+        outcome.score = item.points if untimed_credit == "full" else 0.0
+        outcome.status = "passed" if untimed_credit == "full" else "failed"
+        outcome.message = (f"correct (worst error / bound {data['worst_err_over_tol']:.2g}); speed NOT graded: the "
+                           f"grader has {cpus} CPU(s) and this item times {item.threads} threads "
+                           f"(credit for the speed part: {untimed_credit}; staff: give the grader "
+                           f"{item.threads} CPUs, or set --untimed-credit)")
     elif not data.get("correct"):
         outcome.perf = data
         outcome.message = ("not timed: the kernel's results are wrong "
@@ -258,7 +283,8 @@ def run_perf_item(tree: str, item: Item, reps: int, retime: int) -> Outcome:
     return outcome
 
 
-def run_items(tree: str, items: List[Item], jobs: int, reps: int, retime: int) -> List[Outcome]:
+def run_items(tree: str, items: List[Item], jobs: int, reps: int, retime: int,
+              untimed_credit: str = "full") -> List[Outcome]:
     """Correctness items in parallel, then the timed items one at a time, alone."""
     tree = os.path.abspath(tree)
     plain = [i for i in items if i.kind != "perf"]
@@ -270,7 +296,7 @@ def run_items(tree: str, items: List[Item], jobs: int, reps: int, retime: int) -
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         results = dict(zip((id(i) for i in plain), pool.map(run, plain)))
     for item in timed:
-        results[id(item)] = run_perf_item(tree, item, reps, retime)
+        results[id(item)] = run_perf_item(tree, item, reps, retime, untimed_credit)
     return [results[id(i)] for i in items]
 
 

@@ -14,6 +14,7 @@ library is used, and only python3 >= 3.8: the Gradescope image gets it from setu
     grade.py autograder-zip [--chapters ...] [--out FILE]
     grade.py check-kit [--chapters ...]
     grade.py regions                                     regions and rubric items per chapter
+    grade.py calibrate [--chapters ...] [--rounds N]     the solution's speed-ups against the perf scales
 """
 import argparse
 import csv
@@ -272,7 +273,7 @@ def grade(args) -> int:
         withheld_elsewhere = int(assignment["withheld"].split()[0])
     build = engine.build(work, [GRADE_TARGET], args.jobs, quiet=not args.verbose)
     if build.ok:
-        outcomes = engine.run_items(work, items, args.jobs, args.reps, args.retime)
+        outcomes = engine.run_items(work, items, args.jobs, args.reps, args.retime, args.untimed_credit)
     else:
         outcomes = engine.build_failed_outcomes(items, build.errors)
     seconds = time.time() - start
@@ -515,6 +516,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="timed samples per kernel for perf items")
     p.add_argument("--retime", type=int, default=int(os.environ.get("HW_GRADE_RETIME", "2")),
                    help="re-time a borderline perf item up to this many times")
+    p.add_argument("--untimed-credit", choices=["full", "none"], default=os.environ.get("HW_GRADE_UNTIMED", "full"),
+                   help="what a correct timed item earns when the grader has fewer CPUs than it times threads")
     p.add_argument("--expect", choices=["full", "correct", "zero"],
                    help="exit 1 unless the score is full / full on untimed items and timed ones correct / zero")
     p.add_argument("--work", default=None, help="where to make the temporary grading tree")
@@ -535,6 +538,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     p = common(sub.add_parser("check-kit", help="every region is covered by a failing rubric item"))
     p.add_argument("--work", default=os.path.join("build", "kit"))
     common(sub.add_parser("regions", help="count regions and rubric items per chapter"), chapters=False)
+    p = common(sub.add_parser("calibrate", help="time the solution's perf items and suggest their scales"))
+    p.add_argument("--rounds", type=int, default=3, help="timing runs per item (each of --reps pairs)")
+    p.add_argument("--reps", type=int, default=int(os.environ.get("HW_GRADE_REPS", "7")))
 
     args = parser.parse_args(argv)
     try:
@@ -555,6 +561,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             return kitcheck.check_kit(args)
         elif args.command == "regions":
             cmd_regions(args)
+        elif args.command == "calibrate":
+            import calibrate
+            return calibrate.calibrate(args, items_for, GRADE_TARGET)
     except (rg.RegionError, RubricError) as e:
         fail(str(e))
     return 0

@@ -6,7 +6,8 @@
 #   3. every solution region is caught by a rubric item of its chapter (check-kit);
 #   4. one CHAPTERS subset: its handed-out tree scores 0 on its items, the solution's hand-in
 #      files graded as a submission score 100%, and a partly solved submission (the solution
-#      with the chapter's first region stubbed again) is graded.
+#      with the chapter's first region stubbed again) is graded;
+#   5. the calibration (make calibrate-grades) and the one-CPU path of a two-thread timed item run.
 # Trees under BUILD/kit reuse the solution's objects, so each builds only what it changes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,10 +18,10 @@ G="python3 tests/grader/grade.py"
 mkdir -p "$KIT"
 start=$SECONDS
 
-echo "== kit 1/4: the solution tree grades 100% (timed items: correct; their speed is reported, not asserted)"
+echo "== kit 1/5: the solution tree grades 100% (timed items: correct; their speed is reported, not asserted)"
 $G grade --quiet --expect correct --retime 0 --summary "$KIT/solution.summary"
 
-echo "== kit 2/4: the fully stripped tree builds and scores 0 on every item"
+echo "== kit 2/5: the fully stripped tree builds and scores 0 on every item"
 $G prepare --out "$KIT/stripped" >/dev/null
 $G grade --tree "$KIT/stripped" --quiet --expect zero --retime 0
 $G student --out "$KIT/student" --reuse-build "$KIT/stripped" >/dev/null
@@ -39,10 +40,10 @@ PY
 env -u MAKEFLAGS -u MFLAGS make -s -C "$KIT/student" grade-bins >/dev/null
 echo "   the student tree (no hidden tests) builds"
 
-echo "== kit 3/4: every region is covered (check-kit)"
+echo "== kit 3/5: every region is covered (check-kit)"
 $G check-kit --work "$KIT/check" | tail -n 3
 
-echo "== kit 4/4: CHAPTERS=$SUBSET"
+echo "== kit 4/5: CHAPTERS=$SUBSET"
 $G prepare --chapters "$SUBSET" --out "$KIT/base-$SUBSET" >/dev/null
 $G grade --tree "$KIT/base-$SUBSET" --quiet --expect zero --retime 0
 rm -rf "$KIT/solution-$SUBSET" "$KIT/partial-$SUBSET"
@@ -64,4 +65,14 @@ open(path, "w", encoding="utf-8").write(
 print(f"   partly solved: {first.describe()} stubbed")
 PY
 $G grade --prepared "$KIT/base-$SUBSET" --submission "$KIT/partial-$SUBSET" --work "$KIT" --quiet
+echo "== kit 5/5: calibration, and a two-thread timed item on one CPU"
+$G calibrate --chapters 03 --rounds 1 --reps 3 | tail -n 3
+taskset -c 0 $G grade --chapters 07 --quiet --untimed-credit none --results "$KIT/one-cpu.json" >/dev/null || true
+python3 - "$KIT/one-cpu.json" <<'PY'
+import json, sys
+tests = json.load(open(sys.argv[1]))["tests"]
+timed = [t for t in tests if t["name"].startswith("07.4")] or [t for t in tests if "speed" in t["name"]]
+assert timed and timed[0]["score"] == 0 and "speed NOT graded" in timed[0]["output"], timed
+print("   one CPU: the two-thread item is checked for correctness, its speed is not graded")
+PY
 echo "kit self-checks passed in $((SECONDS - start)) s"

@@ -1,4 +1,4 @@
-// pack.hpp — packing op(A) and op(B) into micro-kernel slivers (internal to src/gemm/).
+// pack.hpp — packing op(A) and op(B) into micro-kernel slivers (for MicroKernel descriptors).
 //
 // Packing copies a block of A (or B) into the exact order the micro-kernel reads it: one
 // contiguous, aligned stream. That buys three things: (1) the kernel's loads are unit-stride
@@ -7,7 +7,7 @@
 // no edge cases. The cost is O(m·k + k·n) copies per block against O(m·n·k) FMAs.
 //
 // These are templates with internal linkage (anonymous namespace) on purpose: each
-// instruction-set file (step05_packed.cpp, step06_avx2.cpp, step06_avx512.cpp) instantiates its own
+// instruction-set file (step05_packed.cpp, step06_avx2.cpp, step06_avx512.cpp, an exercise) instantiates its own
 // copy, compiled with its own flags. With external linkage the linker would keep one copy of,
 // say, pack_a<12> — possibly the AVX-512 one — and call it on a CPU without AVX-512.
 #pragma once

@@ -1,4 +1,9 @@
-// microkernel.hpp — what the packed loop nest needs from an instruction set (internal).
+// microkernel.hpp — what the packed loop nest needs from an instruction set.
+//
+// The kernel writer's interface, below hw::sgemm: chapters 05–06 and their exercises build
+// their own MicroKernel descriptors from it (with pack.hpp and the tile templates in
+// tile_avx2.hpp / tile_avx512.hpp) and run them through detail::loop_nest. Users of hw::sgemm
+// never need it; hence namespace hw::detail.
 //
 // A micro-kernel computes one MR×NR tile of C from a packed MR×kc sliver of A and a packed
 // kc×NR sliver of B, keeping the whole tile in registers for the kc rank-1 updates:
@@ -64,10 +69,11 @@ bool cpu_has_avx512();
 // SIMD flags, so the message is built by code any x86-64 runs).
 [[noreturn]] void throw_cpu_lacks(const char* step, const char* what);
 
-// Block sizes for one call of the nest (loop_nest.cpp): at most the machine's blocks for this
-// micro-kernel (block_sizes.cpp), split evenly, whole slivers.
-// The machine's blocks for one micro-kernel (block_sizes.cpp), computed once.
+// The machine's blocks for one micro-tile (block_sizes.cpp): derived once per MR×NR shape, so
+// an exercise's own descriptor gets blocks for its own tile.
 const GemmBlocks& kernel_blocks(const MicroKernel& uk);
+// Block sizes for one call of the nest (loop_nest.cpp): at most kernel_blocks(uk), split
+// evenly, whole slivers.
 struct CallBlocks {
     int mc, kc, nc;
 };
