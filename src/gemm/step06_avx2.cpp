@@ -21,6 +21,15 @@ namespace {
 
 constexpr int kMR = 6, kNR = 16;
 
+// The 6×16 tile, or a shorter one on the last sliver of an m that is not a multiple of 6: a
+// network's batch of 128 rows ends in a 2-row sliver, which the full tile would compute as 6.
+void avx2_tile_6x16(int kc, const float* Ap, const float* Bp, float* C, int ldc, float alpha, float beta,
+                    int m_eff, int n_eff) {
+    if (m_eff <= 2) avx2_kernel<2, 2, kMR>(kc, Ap, Bp, C, ldc, alpha, beta, m_eff, n_eff);
+    else if (m_eff <= 4) avx2_kernel<4, 2, kMR>(kc, Ap, Bp, C, ldc, alpha, beta, m_eff, n_eff);
+    else avx2_kernel<kMR, 2>(kc, Ap, Bp, C, ldc, alpha, beta, m_eff, n_eff);
+}
+
 // Packing A stored m×k (Op::N) into 6-row slivers is a transpose: pack.hpp's generic version
 // copies it float by float. Here 8 columns of the 6 rows are loaded as 6 ymm (+2 zero rows),
 // transposed 8×8 in registers (unpack / shuffle / permute, 24 shuffles for 64 floats), and the
@@ -189,7 +198,7 @@ void small_n_cols(int k, int j0, int cols, const float* A, int lda, const float*
 }  // namespace
 
 // The cache blocks come from this machine's caches (block_sizes.cpp; chapter 06 prints them).
-const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, avx2_kernel<kMR, kNR / 8>, pack_a_avx2, pack_b_avx2,
+const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, avx2_tile_6x16, pack_a_avx2, pack_b_avx2,
                                  avx2_small_n};
 
 void avx2_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,

@@ -21,7 +21,10 @@
 namespace hw::detail {
 namespace {
 
-template <int MR, int NV>
+// A_STRIDE is the packed A sliver's height: MR, except for an edge kernel that reads only the
+// first MR rows of a taller sliver (step06_avx2.cpp runs <2, 2, 6> on the last 2 rows of
+// m = 128 instead of computing 4 rows of zero padding).
+template <int MR, int NV, int A_STRIDE = MR>
 __attribute__((target("avx2,fma"))) void avx2_kernel(int kc, const float* __restrict Ap,
                                                      const float* __restrict Bp, float* C, int ldc,
                                                      float alpha, float beta, int m_eff, int n_eff) {
@@ -48,7 +51,7 @@ __attribute__((target("avx2,fma"))) void avx2_kernel(int kc, const float* __rest
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(a, b[v], acc[r][v]);
         }
-        Ap += MR;
+        Ap += A_STRIDE;
         Bp += NR;
     }
     // END SOLUTION
