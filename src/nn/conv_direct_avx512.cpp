@@ -1,0 +1,347 @@
+// conv_direct_avx512.cpp — the register tiles of the implicit-GEMM convolution (conv_direct.hpp).
+//
+// Compiled with the AVX-512 flags (the Makefile's *_avx512.cpp rule) and only ever called after
+// conv_direct.cpp has checked __builtin_cpu_supports("avx512f"). No standard-library templates
+// here: an inline template instantiated under -mavx512f could become the copy the linker keeps
+// for generic code.
+//
+// Both tiles keep MR × NV vectors of 16 channels in registers (up to 24 of the 32) and walk the
+// padded image with the two address parts of conv_direct.hpp:
+//   forward: MR consecutive output pixels × NV·16 output channels; per kernel entry k, NV loads
+//            of the packed kernels and MR broadcasts of window values, MR·NV FMAs;
+//   dW:      MR consecutive kernel entries × NV·16 output channels; per output pixel, NV loads
+//            of dY and MR broadcasts of window values, MR·NV FMAs. The reduction runs over every
+//            pixel of one image with the accumulators in registers; the images go through one
+//            after the other (each image's padded copy and dY stay in L2 while every tile of
+//            dW passes over them), so dW is summed image by image, pixel by pixel, on any thread.
+// Channel counts that are not a multiple of 16 use masked loads and stores of the last vector.
+#include <immintrin.h>
+
+#include "handwritten/nn/conv_direct.hpp"
+
+namespace hw::avx512 {
+
+namespace {
+
+constexpr int kMaxVectors = 4;  // channels per tile: 64
+
+// Rows of a tile: MR·NV accumulators, at most 24 (8 registers left for loads and broadcasts).
+constexpr int rows_for(int nv) { return nv == 1 ? 12 : nv == 2 ? 12 : nv == 3 ? 8 : 6; }
+
+int min_int(int a, int b) { return a < b ? a : b; }
+
+// Lanes of the vector starting at channel `first` that hold one of `channels` channels.
+__mmask16 channel_mask(int first, int channels) {
+    const int left = channels - first;
+    return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1u);
+}
+
+// ---------------------------------------------------------------- forward
+
+// out pixels [p0, p0 + MR) × channels [o0, o0 + 16·NV) of one image.
+template <int MR, int NV>
+void forward_tile(const ConvWindows& s, const float* in, const float* packed, const float* bias, int p0, int o0,
+                  float* out) {
+    const int C = s.channels, rs = s.in_w * C, row_floats = s.kernel_w * C, opad = s.padded_channels();
+    const float* window[MR];
+    int oy = p0 / s.out_w, ox = p0 - oy * s.out_w;  // one division per tile, then steps
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i) {
+        window[i] = in + std::size_t(oy) * s.stride * rs + std::size_t(ox) * s.stride * C;
+        if (++ox == s.out_w) {
+            ox = 0;
+            ++oy;
+        }
+    }
+    __mmask16 mask[NV];
+    __m512 acc[MR][NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+        mask[v] = channel_mask(o0 + 16 * v, s.out_channels);
+        const __m512 b = bias ? _mm512_maskz_loadu_ps(mask[v], bias + o0 + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; ++i) acc[i][v] = b;
+    }
+    for (int ky = 0; ky < s.kernel_h; ++ky) {
+        const float* w = packed + std::size_t(ky) * row_floats * opad + o0;
+        const float* row[MR];
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; ++i) row[i] = window[i] + std::size_t(ky) * rs;
+        // One kernel row of a window: KW·C consecutive floats of the padded image.
+        for (int j = 0; j < row_floats; ++j, w += opad) {
+            __m512 wv[NV];
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(w + 16 * v);
+#pragma GCC unroll 12
+            for (int i = 0; i < MR; ++i) {
+                const __m512 x = _mm512_set1_ps(row[i][j]);
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(x, wv[v], acc[i][v]);
+            }
+        }
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)
+            _mm512_mask_storeu_ps(out + std::size_t(p0 + i) * s.out_channels + o0 + 16 * v, mask[v], acc[i][v]);
+}
+
+template <int NV>
+void forward_tile_rows(int mr, const ConvWindows& s, const float* in, const float* packed, const float* bias, int p0,
+                       int o0, float* out) {
+    switch (mr) {
+#define HW_FORWARD_CASE(M)                                                          \
+    case M:                                                                         \
+        if constexpr (M <= rows_for(NV)) forward_tile<M, NV>(s, in, packed, bias, p0, o0, out); \
+        break;
+        HW_FORWARD_CASE(1) HW_FORWARD_CASE(2) HW_FORWARD_CASE(3) HW_FORWARD_CASE(4) HW_FORWARD_CASE(5)
+        HW_FORWARD_CASE(6) HW_FORWARD_CASE(7) HW_FORWARD_CASE(8) HW_FORWARD_CASE(9) HW_FORWARD_CASE(10)
+        HW_FORWARD_CASE(11) HW_FORWARD_CASE(12)
+#undef HW_FORWARD_CASE
+        default: break;
+    }
+}
+
+void forward_image(const ConvWindows& s, const float* in, const float* packed, const float* bias, float* out) {
+    const int P = s.out_h * s.out_w, opad = s.padded_channels();
+    for (int o0 = 0; o0 < opad; o0 += 16 * kMaxVectors) {
+        const int nv = min_int(kMaxVectors, (opad - o0) / 16), rows = rows_for(nv);
+        for (int p0 = 0; p0 < P; p0 += rows) {
+            const int mr = min_int(rows, P - p0);
+            switch (nv) {
+                case 1: forward_tile_rows<1>(mr, s, in, packed, bias, p0, o0, out); break;
+                case 2: forward_tile_rows<2>(mr, s, in, packed, bias, p0, o0, out); break;
+                case 3: forward_tile_rows<3>(mr, s, in, packed, bias, p0, o0, out); break;
+                default: forward_tile_rows<4>(mr, s, in, packed, bias, p0, o0, out); break;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- dW
+
+// How the K × O product is cut: channel blocks of up to 64, and within each block tiles of
+// consecutive kernel entries that never cross a kernel row (KW·C entries, consecutive floats in
+// every window), of balanced sizes ≤ rows_for(nv).
+struct WeightGradTiling {
+    int channel_blocks, tiles_per_row, kernel_rows;
+    int tiles_per_block() const { return tiles_per_row * kernel_rows; }
+};
+WeightGradTiling weight_grad_tiling(const ConvWindows& s) {
+    const int opad = s.padded_channels(), row_floats = s.kernel_w * s.channels;
+    const int rows = rows_for(min_int(kMaxVectors, opad / 16));
+    return {(opad + 16 * kMaxVectors - 1) / (16 * kMaxVectors), (row_floats + rows - 1) / rows, s.kernel_h};
+}
+
+// dWᵀ rows [k0, k0 + MR) × channels [o0, o0 + 16·NV), over the pixels of one image: added to
+// what dWt holds, or written when `first`. The MR entries are consecutive floats of the window
+// from `entry` (their place in the window at the padded image's origin) on.
+template <int MR, int NV>
+void weight_grad_tile(const ConvWindows& s, const float* entry, const float* dy, int k0, int o0, bool first,
+                      float* dWt) {
+    const int opad = s.padded_channels();
+    __mmask16 mask[NV];
+    __m512 acc[MR][NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) mask[v] = channel_mask(o0 + 16 * v, s.out_channels);
+    float* out = dWt + std::size_t(k0) * opad + o0;
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)  // the first image's sums overwrite what dWt held
+            acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(out + std::size_t(i) * opad + 16 * v);
+    // Pixel (oy, ox)'s window starts at oy·S·rs + ox·S·C: step S·C along a row, and at the
+    // row's end jump to the next one. (Sizes in locals: the loop then reads no memory but x and g.)
+    const std::size_t pixel_step = std::size_t(s.stride) * s.channels;
+    const std::size_t row_jump = std::size_t(s.stride) * s.in_w * s.channels - std::size_t(s.out_w) * pixel_step;
+    const std::size_t g_step = s.out_channels;
+    const int out_w = s.out_w, out_h = s.out_h;
+    const float* g = dy + o0;
+    const float* x = entry;
+    const int pixels = out_h * out_w;
+    for (int p = 0, ox = 0; p < pixels; ++p) {
+        __m512 gv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) gv[v] = _mm512_maskz_loadu_ps(mask[v], g + 16 * v);
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; ++i) {
+            const __m512 xi = _mm512_set1_ps(x[i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(xi, gv[v], acc[i][v]);
+        }
+        g += g_step;
+        x += pixel_step;
+        if (++ox == out_w) {
+            ox = 0;
+            x += row_jump;
+        }
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + std::size_t(i) * opad + 16 * v, acc[i][v]);
+}
+
+template <int NV>
+void weight_grad_tile_rows(int mr, const ConvWindows& s, const float* entry, const float* dy, int k0, int o0,
+                           bool first, float* dWt) {
+    switch (mr) {
+#define HW_WGRAD_CASE(M)                                                                          \
+    case M:                                                                                       \
+        if constexpr (M <= rows_for(NV)) weight_grad_tile<M, NV>(s, entry, dy, k0, o0, first, dWt); \
+        break;
+        HW_WGRAD_CASE(1) HW_WGRAD_CASE(2) HW_WGRAD_CASE(3) HW_WGRAD_CASE(4) HW_WGRAD_CASE(5) HW_WGRAD_CASE(6)
+        HW_WGRAD_CASE(7) HW_WGRAD_CASE(8) HW_WGRAD_CASE(9) HW_WGRAD_CASE(10) HW_WGRAD_CASE(11)
+        HW_WGRAD_CASE(12)
+#undef HW_WGRAD_CASE
+        default: break;
+    }
+}
+
+// Block b: channel block, then kernel row ky, then the tile within that row (balanced sizes).
+void weight_grad_block(const ConvWindows& s, const WeightGradTiling& t, int b, const float* in, const float* dy,
+                       bool first, float* dWt) {
+    const int opad = s.padded_channels(), row_floats = s.kernel_w * s.channels;
+    const int o0 = (b / t.tiles_per_block()) * 16 * kMaxVectors, in_block = b % t.tiles_per_block();
+    const int ky = in_block / t.tiles_per_row, tile = in_block % t.tiles_per_row;
+    const int nv = min_int(kMaxVectors, (opad - o0) / 16);
+    // Balanced tiles: the first row_floats % tiles_per_row get one entry more.
+    const int base = row_floats / t.tiles_per_row, extra = row_floats % t.tiles_per_row;
+    const int j0 = tile * base + min_int(tile, extra), mr = base + (tile < extra ? 1 : 0);
+    const int k0 = ky * row_floats + j0;
+    const float* entry = in + std::size_t(ky) * s.in_w * s.channels + j0;
+    switch (nv) {
+        case 1: weight_grad_tile_rows<1>(mr, s, entry, dy, k0, o0, first, dWt); break;
+        case 2: weight_grad_tile_rows<2>(mr, s, entry, dy, k0, o0, first, dWt); break;
+        case 3: weight_grad_tile_rows<3>(mr, s, entry, dy, k0, o0, first, dWt); break;
+        default: weight_grad_tile_rows<4>(mr, s, entry, dy, k0, o0, first, dWt); break;
+    }
+}
+
+// ---------------------------------------------------------------- dX
+
+// dX is the adjoint of forward: every window gives back Σ_o dY[p][o] · W[o][k] to the padded
+// pixel it read entry k from (col2im fused into the product). A tile is a column of MR output
+// pixels (oy0 + i, ox) × NV vectors of 16 consecutive entries of one kernel row: their windows
+// lie S·Wp·C floats apart, so the MR read-modify-writes of a tile never overlap each other.
+// dy_col holds the MR pixels' dY rows gathered as O × MR (o-major), so each broadcast is one
+// pointer plus a constant.
+template <int MR, int NV>
+void input_grad_tile(const ConvWindows& s, const float* dy_col, const float* W, int ky, int j0, float* dst) {
+    const int K = s.patch_size(), O = s.out_channels, row_floats = s.kernel_w * s.channels;
+    const std::size_t pixel_gap = std::size_t(s.stride) * s.in_w * s.channels;
+    __mmask16 mask[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) mask[v] = channel_mask(j0 + 16 * v, row_floats);
+    __m512 acc[MR][NV];
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    const float* w = W + std::size_t(ky) * row_floats + j0;
+    for (int o = 0; o < O; ++o, w += K, dy_col += MR) {
+        __m512 wv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) wv[v] = _mm512_maskz_loadu_ps(mask[v], w + 16 * v);
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; ++i) {
+            const __m512 d = _mm512_set1_ps(dy_col[i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(d, wv[v], acc[i][v]);
+        }
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+            float* to = dst + i * pixel_gap + 16 * v;
+            _mm512_mask_storeu_ps(to, mask[v], _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], to), acc[i][v]));
+        }
+}
+
+template <int NV>
+void input_grad_tile_rows(int mr, const ConvWindows& s, const float* dy_col, const float* W, int ky, int j0,
+                          float* dst) {
+    switch (mr) {
+#define HW_DX_CASE(M)                                                                \
+    case M:                                                                          \
+        if constexpr (M <= rows_for(NV)) input_grad_tile<M, NV>(s, dy_col, W, ky, j0, dst); \
+        break;
+        HW_DX_CASE(1) HW_DX_CASE(2) HW_DX_CASE(3) HW_DX_CASE(4) HW_DX_CASE(5) HW_DX_CASE(6) HW_DX_CASE(7)
+        HW_DX_CASE(8) HW_DX_CASE(9) HW_DX_CASE(10) HW_DX_CASE(11) HW_DX_CASE(12)
+#undef HW_DX_CASE
+        default: break;
+    }
+}
+
+// Vectors per tile for kernel rows of `vectors` vectors: a divisor of it when one is ≤ 4 and > 1.
+int input_grad_vectors(int vectors) {
+    if (vectors <= kMaxVectors) return vectors;
+    for (int nv = kMaxVectors; nv > 1; --nv)
+        if (vectors % nv == 0) return nv;
+    return kMaxVectors;  // the last tile of a row then masks its spare vectors off
+}
+
+// One image: dxp (the padded image's shape, zeroed here) = Σ over windows of dY · W.
+void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dy_col, float* dxp) {
+    const int O = s.out_channels, row_floats = s.kernel_w * s.channels;
+    const int vectors = (row_floats + 15) / 16, nv = input_grad_vectors(vectors), rows = rows_for(nv);
+    const int blocks = (s.out_h + rows - 1) / rows;  // balanced blocks of a column
+    const std::size_t rs = std::size_t(s.in_w) * s.channels;
+    for (std::size_t i = 0; i < s.in_size(); ++i) dxp[i] = 0.0f;
+    for (int ox = 0; ox < s.out_w; ++ox)
+        for (int b = 0; b < blocks; ++b) {
+            const int base = s.out_h / blocks, extra = s.out_h % blocks;
+            const int oy0 = b * base + min_int(b, extra), mr = base + (b < extra ? 1 : 0);
+            for (int i = 0; i < mr; ++i) {  // gather the column's dY rows, o-major
+                const float* from = dy + (std::size_t(oy0 + i) * s.out_w + ox) * O;
+                for (int o = 0; o < O; ++o) dy_col[o * mr + i] = from[o];
+            }
+            for (int ky = 0; ky < s.kernel_h; ++ky)
+                for (int j0 = 0; j0 < row_floats; j0 += 16 * nv) {
+                    float* dst = dxp + std::size_t(oy0) * s.stride * rs + ky * rs + std::size_t(ox) * s.stride * s.channels + j0;
+                    switch (nv) {
+                        case 1: input_grad_tile_rows<1>(mr, s, dy_col, W, ky, j0, dst); break;
+                        case 2: input_grad_tile_rows<2>(mr, s, dy_col, W, ky, j0, dst); break;
+                        case 3: input_grad_tile_rows<3>(mr, s, dy_col, W, ky, j0, dst); break;
+                        default: input_grad_tile_rows<4>(mr, s, dy_col, W, ky, j0, dst); break;
+                    }
+                }
+        }
+}
+
+}  // namespace
+
+void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                         const float* bias, float* out) {
+    for (int n = n0; n < n1; ++n)
+        forward_image(s, padded + std::size_t(n) * s.in_size(), packed, bias, out + std::size_t(n) * s.out_size());
+}
+
+int weight_grad_blocks(const ConvWindows& s) {
+    const WeightGradTiling t = weight_grad_tiling(s);
+    return t.channel_blocks * t.tiles_per_block();
+}
+
+void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
+                        float* dWt) {
+    const WeightGradTiling t = weight_grad_tiling(s);
+    for (int n = 0; n < count; ++n) {
+        const float* in = padded + std::size_t(n) * s.in_size();
+        const float* dy = dY + std::size_t(n) * s.out_size();
+        for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, n == 0, dWt);
+    }
+}
+
+}  // namespace hw::avx512
+
+namespace hw::avx512 {
+
+void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
+                            float* padded_dx) {
+    for (int n = n0; n < n1; ++n)
+        input_grad_image(s, dY + std::size_t(n) * s.out_size(), W, dy_col, padded_dx + std::size_t(n) * s.in_size());
+}
+
+}  // namespace hw::avx512
