@@ -356,7 +356,13 @@ TEST_CASE("Both convolution routes give dW, db and dX of the double-precision su
     };
     const Case cases[] = {{7, 9, 1, 3, 1, 1, 5}, {7, 9, 3, 5, 2, 2, 1},  {9, 7, 1, 5, 1, 2, 6},
                           {8, 8, 6, 5, 1, 0, 16}, {7, 9, 3, 3, 2, 0, 33}, {6, 7, 32, 5, 1, 2, 64},
-                          {5, 6, 3, 3, 1, 1, 70}, {11, 5, 1, 5, 2, 1, 32}, {6, 6, 6, 1, 1, 0, 7}};
+                          {5, 6, 3, 3, 1, 1, 70}, {11, 5, 1, 5, 2, 1, 32}, {6, 6, 6, 1, 1, 0, 7},
+                          // one channel, stride 1: rows of 16-lane pieces over an expanded copy for
+                          // O = 1, 2, 6, 12, 4 (1 to 3 channel patterns), kernels 3 and 5 wide; the
+                          // channel tiles for O = 32 and 64
+                          {9, 11, 1, 5, 1, 0, 2}, {7, 5, 1, 3, 1, 2, 12}, {6, 9, 1, 3, 1, 1, 64},
+                          {13, 7, 1, 5, 1, 2, 1}, {5, 5, 1, 5, 1, 2, 6}, {9, 9, 1, 3, 1, 0, 4},
+                          {8, 10, 1, 5, 1, 1, 32}};
     hw::Rng rng(13);
     int checked = 0;
     for (const std::string& method : conv_methods()) {
@@ -388,7 +394,7 @@ TEST_CASE("Both convolution routes give dW, db and dX of the double-precision su
                 ++checked;
             }
     }
-    CHECK(checked == 18 * int(conv_methods().size()));
+    CHECK(checked == 32 * int(conv_methods().size()));
 }
 
 TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula") {
@@ -426,57 +432,103 @@ TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula")
 // ---------------------------------------------------------------- MaxPool2D and Flatten
 
 TEST_CASE("MaxPool2D forward and backward on a hand-made 4×4 input, ties included") {
-    // One channel. Windows: top-left {1,5,3,2} → 5; top-right {2,2,2,2} → a four-way tie;
-    // bottom-left {−1,−3,−2,−4} → −1; bottom-right {0,7,7,6} → a tie between (2,3) and (3,2).
-    const Matrix X = Matrix::from_rows({{1, 5, 2, 2, 3, 2, 2, 2, -1, -3, 0, 7, -2, -4, 7, 6}});
-    hw::MaxPool2D pool({4, 4, 1}, 2);
-    CHECK(pool.output_image() == hw::ImageShape{2, 2, 1});
-    CHECK(pool.output_shape(hw::Shape{4, 4, 1}) == hw::Shape{2, 2, 1});
-    Matrix Y, dX;
-    pool.forward(X, Y, true);
-    REQUIRE(Y.cols() == 4);
-    CHECK(Y(0, 0) == 5);
-    CHECK(Y(0, 1) == 2);
-    CHECK(Y(0, 2) == -1);
-    CHECK(Y(0, 3) == 7);
-    // The first maximum in row-major window order wins: (0,2) for the four 2s, (2,3) for the 7s.
-    CHECK(pool.argmax() == std::vector<std::int32_t>{1, 2, 8, 11});
-    const Matrix dY = Matrix::from_rows({{10, 20, 30, 40}});
-    pool.backward(dY, dX);
-    const std::vector<float> expected = {0, 10, 20, 0, 0, 0, 0, 0, 30, 0, 0, 40, 0, 0, 0, 0};
-    for (int i = 0; i < 16; ++i) {
-        CAPTURE(i);
-        CHECK(dX(0, i) == expected[i]);
+    for (const std::string& method : conv_methods()) {  // the plain loop and the AVX-512 one
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        // One channel. Windows: top-left {1,5,3,2} → 5; top-right {2,2,2,2} → a four-way tie;
+        // bottom-left {−1,−3,−2,−4} → −1; bottom-right {0,7,7,6} → a tie between (2,3) and (3,2).
+        const Matrix X = Matrix::from_rows({{1, 5, 2, 2, 3, 2, 2, 2, -1, -3, 0, 7, -2, -4, 7, 6}});
+        hw::MaxPool2D pool({4, 4, 1}, 2);
+        CHECK(pool.output_image() == hw::ImageShape{2, 2, 1});
+        CHECK(pool.output_shape(hw::Shape{4, 4, 1}) == hw::Shape{2, 2, 1});
+        Matrix Y, dX;
+        pool.forward(X, Y, true);
+        REQUIRE(Y.cols() == 4);
+        CHECK(Y(0, 0) == 5);
+        CHECK(Y(0, 1) == 2);
+        CHECK(Y(0, 2) == -1);
+        CHECK(Y(0, 3) == 7);
+        // The first maximum in row-major window order wins: (0,2) for the four 2s, (2,3) for the 7s.
+        CHECK(pool.argmax() == std::vector<std::int32_t>{1, 2, 8, 11});
+        const Matrix dY = Matrix::from_rows({{10, 20, 30, 40}});
+        pool.backward(dY, dX);
+        const std::vector<float> expected = {0, 10, 20, 0, 0, 0, 0, 0, 30, 0, 0, 40, 0, 0, 0, 0};
+        for (int i = 0; i < 16; ++i) {
+            CAPTURE(i);
+            CHECK(dX(0, i) == expected[i]);
+        }
     }
 }
 
 TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and handles batches") {
-    // 3×3×2, pool 2: one window (rows 0–1, cols 0–1) per channel; row 2 and column 2 are dropped.
-    Matrix X(2, 18);
-    for (int n = 0; n < 2; ++n)
-        for (int p = 0; p < 9; ++p) {
-            X(n, p * 2 + 0) = float(p + 10 * n);      // channel 0: max of pixels {0,1,3,4} is pixel 4
-            X(n, p * 2 + 1) = float(-p - 10 * n);     // channel 1: max is pixel 0
-        }
-    hw::MaxPool2D pool({3, 3, 2}, 2);
-    CHECK(pool.output_image() == hw::ImageShape{1, 1, 2});
-    Matrix Y, dX;
-    pool.forward(X, Y, true);
-    CHECK(Y(0, 0) == 4);
-    CHECK(Y(0, 1) == 0);
-    CHECK(Y(1, 0) == 14);
-    CHECK(Y(1, 1) == -10);
-    pool.backward(Matrix::from_rows({{1, 2}, {3, 4}}), dX);
-    for (int n = 0; n < 2; ++n)
-        for (int i = 0; i < 18; ++i) {
-            const float want = i == 4 * 2 ? float(1 + 2 * n) : i == 1 ? float(2 + 2 * n) : 0.0f;
-            CAPTURE(n);
-            CAPTURE(i);
-            CHECK(dX(n, i) == want);
-        }
-    CHECK_THROWS_AS(hw::MaxPool2D({1, 4, 1}, 2), std::invalid_argument);
-    CHECK_THROWS_AS(hw::MaxPool2D({4, 4, 1}, 0), std::invalid_argument);
-    CHECK_THROWS_AS(pool.forward(Matrix(1, 17), Y, true), std::invalid_argument);
+    for (const std::string& method : conv_methods()) {  // the plain loop and the AVX-512 one
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        // 3×3×2, pool 2: one window (rows 0–1, cols 0–1) per channel; row 2 and column 2 are dropped.
+        Matrix X(2, 18);
+        for (int n = 0; n < 2; ++n)
+            for (int p = 0; p < 9; ++p) {
+                X(n, p * 2 + 0) = float(p + 10 * n);      // channel 0: max of pixels {0,1,3,4} is pixel 4
+                X(n, p * 2 + 1) = float(-p - 10 * n);     // channel 1: max is pixel 0
+            }
+        hw::MaxPool2D pool({3, 3, 2}, 2);
+        CHECK(pool.output_image() == hw::ImageShape{1, 1, 2});
+        Matrix Y, dX;
+        pool.forward(X, Y, true);
+        CHECK(Y(0, 0) == 4);
+        CHECK(Y(0, 1) == 0);
+        CHECK(Y(1, 0) == 14);
+        CHECK(Y(1, 1) == -10);
+        pool.backward(Matrix::from_rows({{1, 2}, {3, 4}}), dX);
+        for (int n = 0; n < 2; ++n)
+            for (int i = 0; i < 18; ++i) {
+                const float want = i == 4 * 2 ? float(1 + 2 * n) : i == 1 ? float(2 + 2 * n) : 0.0f;
+                CAPTURE(n);
+                CAPTURE(i);
+                CHECK(dX(n, i) == want);
+            }
+        CHECK_THROWS_AS(hw::MaxPool2D({1, 4, 1}, 2), std::invalid_argument);
+        CHECK_THROWS_AS(hw::MaxPool2D({4, 4, 1}, 0), std::invalid_argument);
+        CHECK_THROWS_AS(pool.forward(Matrix(1, 17), Y, true), std::invalid_argument);
+    }
+}
+
+TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins argmax of a plain scan") {
+    // Inputs drawn from {−2, …, 2}, so most windows hold ties; channel counts 1 to 70 (one
+    // vector of 16, several, a masked last one), windows 2 and 3, odd sizes, 3 images.
+    hw::Rng rng(21);
+    for (const std::string& method : conv_methods()) {
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        for (int c : {1, 6, 16, 20, 33, 64, 70})
+            for (int size : {2, 3}) {
+                const hw::ImageShape in{7, 8, c};
+                CAPTURE(c);
+                CAPTURE(size);
+                Matrix X(3, in.size());
+                for (std::size_t i = 0; i < X.size(); ++i) X.data()[i] = float(int(rng.below(5)) - 2);
+                hw::MaxPool2D pool(in, size);
+                Matrix Y;
+                pool.forward(X, Y, true);
+                const hw::ImageShape out = pool.output_image();
+                int wrong = 0;
+                for (int n = 0; n < 3; ++n)
+                    for (int oy = 0; oy < out.height; ++oy)
+                        for (int ox = 0; ox < out.width; ++ox)
+                            for (int ch = 0; ch < c; ++ch) {
+                                int best = -1;  // the first strictly greater value in row-major order
+                                for (int ky = 0; ky < size; ++ky)
+                                    for (int kx = 0; kx < size; ++kx) {
+                                        const int p = ((oy * size + ky) * in.width + ox * size + kx) * c + ch;
+                                        if (best < 0 || X(n, p) > X(n, best)) best = p;
+                                    }
+                                const std::size_t j = (std::size_t(oy) * out.width + ox) * c + ch;
+                                wrong += Y(n, j) != X(n, best);
+                                wrong += pool.argmax()[n * out.size() + j] != best;
+                            }
+                CHECK(wrong == 0);
+            }
+    }
 }
 
 TEST_CASE("Flatten passes values through unchanged and reports the flat shape") {

@@ -118,10 +118,9 @@ void Conv2D::forward_direct(const Matrix& X, Matrix& Y) {
     pad_images(X.data(), B, g_.input.height, g_.input.width, g_.input.channels, g_.pad, g_.pad, padded_.data());
     copies_.pad_seconds += clock.seconds();
     clock.restart();
-    ensure_shape(packed_, s.patch_size(), s.padded_channels());
-    pack_forward_kernels(s, W_.data(), packed_.data());
+    ensure_shape(packed_, 1, conv_direct_packed_floats(s));
     // Y (B·P × O) = bias + cols · Wᵀ, cols read from the padded images
-    conv_direct_forward(s, padded_.data(), B, packed_.data(), b_.data(), Y.data());
+    conv_direct_forward(s, padded_.data(), B, W_.data(), b_.data(), packed_.data(), Y.data());
     count_product(clock.seconds(), double(B) * g_.positions(), g_.out_channels, g_.patch_size());
 }
 
@@ -130,14 +129,17 @@ void Conv2D::backward_direct(const Matrix& dY, Matrix& dX) {
     const int B = static_cast<int>(dY.rows()), P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
     Stopwatch clock;
     // dW (O × K) = dYᵀ · cols, summed image by image
-    ensure_shape(weight_grad_work_, K, s.padded_channels());
+    ensure_shape(weight_grad_work_, 1, conv_direct_weight_grad_floats(s));
     conv_direct_weight_grad(s, padded_.data(), B, dY.data(), weight_grad_work_.data(), dW_.data());
     count_product(clock.seconds(), O, K, double(B) * P);
+    // db = column sums of dY
     float* db = db_.data();
-    std::fill(db, db + O, 0.0f);
-    const float* g = dY.data();
-    for (std::size_t r = 0; r < std::size_t(B) * P; ++r)
-        for (int o = 0; o < O; ++o) db[o] += g[r * O + o];
+    if (!avx512::column_sums(dY.data(), std::size_t(B) * P, O, db)) {
+        std::fill(db, db + O, 0.0f);
+        const float* g = dY.data();
+        for (std::size_t r = 0; r < std::size_t(B) * P; ++r)
+            for (int o = 0; o < O; ++o) db[o] += g[r * O + o];
+    }
     if (!input_grad_needed_) return;
     // dX = col2im(dY · W), the product's tiles added straight onto the padded pixels
     clock.restart();

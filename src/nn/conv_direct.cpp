@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "handwritten/core/matrix.hpp"
 #include "handwritten/core/parallel.hpp"
 
 namespace hw {
@@ -89,8 +90,27 @@ void pack_forward_kernels(const ConvWindows& s, const float* W, float* packed) {
         for (int k = 0; k < K; ++k) packed[std::size_t(k) * opad + o] = W[std::size_t(o) * K + k];
 }
 
-void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* packed,
-                         const float* bias, float* out) {
+std::size_t conv_direct_packed_floats(const ConvWindows& s) {
+    if (avx512::expanded_path_ok(s)) return avx512::expanded_packed_floats(s);
+    return std::size_t(s.patch_size()) * s.padded_channels();
+}
+
+std::size_t conv_direct_weight_grad_floats(const ConvWindows& s) {
+    if (avx512::expanded_path_ok(s)) return avx512::expanded_sums_floats(s);
+    return std::size_t(s.patch_size()) * s.padded_channels();
+}
+
+void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
+                         float* packed, float* out) {
+    if (avx512::expanded_path_ok(s)) {
+        avx512::expanded_pack(s, W, bias, packed);
+        parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
+            Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
+            avx512::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
+        });
+        return;
+    }
+    pack_forward_kernels(s, W, packed);
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
         avx512::conv_forward_images(s, padded, int(n0), int(n1), packed, bias, out);
     });
@@ -98,12 +118,24 @@ void conv_direct_forward(const ConvWindows& s, const float* padded, int count, c
 
 void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
                              float* dW) {
+    const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
+    if (count == 0) {
+        std::fill(dW, dW + std::size_t(O) * K, 0.0f);
+        return;
+    }
+    if (avx512::expanded_path_ok(s)) {  // split by kernel row; each sums every image in order
+        parallel_slices(std::size_t(s.kernel_h), 2, 1, [&](std::size_t ky0, std::size_t ky1) {
+            Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
+            avx512::expanded_weight_grad(s, padded, count, dY, int(ky0), int(ky1), expanded.data(), work);
+        });
+        avx512::expanded_weight_grad_reduce(s, work, dW);
+        return;
+    }
     const int blocks = avx512::weight_grad_blocks(s);
     parallel_slices(std::size_t(blocks), 2, 1, [&](std::size_t b0, std::size_t b1) {
         avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), work);
     });
     // work is dWᵀ (K × padded channels): dW[o][k] = work[k][o].
-    const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
     for (int o = 0; o < O; ++o)
         for (int k = 0; k < K; ++k) dW[std::size_t(o) * K + k] = work[std::size_t(k) * opad + o];
 }

@@ -345,3 +345,248 @@ void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* 
 }
 
 }  // namespace hw::avx512
+
+// ---------------------------------------------------------------- one input channel, stride 1
+//
+// A first layer (C = 1) with few kernels leaves most lanes of a 16-channel vector idle (6 of 16
+// for LeNet-5's six). So for C = 1 and stride 1 the vectors run along an output ROW instead: its
+// Wo·O floats (pixel-major, channel-minor: NHWC) in 16-lane pieces. Lane l of piece t is pixel
+// x = (16t + l) / O, channel o = (16t + l) % O, and needs, for kernel entry (ky, kx), the padded
+// pixel (y + ky, x + kx). An expanded copy of each padded row, E[x·O + o] = row[x] (every pixel
+// repeated O times), makes that ONE contiguous load: E[16t + l + kx·O]. The kernel values a
+// piece needs depend only on the channel pattern of its lanes, i.e. on t mod NPH with
+// NPH = O / gcd(O, 16) (3 for O = 6, 2 for O = 32), so they are packed once as NPH vectors per
+// entry. Every lane then does useful work, and the output pieces are already in NHWC order.
+namespace hw::avx512 {
+
+namespace {
+
+int gcd_int(int a, int b) {
+    while (b) {
+        const int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+int phases(int channels) { return channels / gcd_int(channels, 16); }
+int row_floats_out(const ConvWindows& s) { return s.out_w * s.out_channels; }
+int row_pieces(const ConvWindows& s) { return (row_floats_out(s) + 15) / 16; }
+std::size_t expanded_row(const ConvWindows& s) { return std::size_t(s.in_w) * s.out_channels; }
+// Pieces per forward tile: the largest multiple of NPH ≤ 12, so a tile starts at phase 0.
+constexpr int pieces_per_tile(int nph) { return 12 / nph * nph; }
+
+// E for one padded image (in_h rows of in_w pixels) → expanded (in_h rows of in_w·O floats).
+void expand_image(const ConvWindows& s, const float* in, float* expanded) {
+    const int O = s.out_channels, nph = phases(O);
+    const int len = static_cast<int>(expanded_row(s));
+    // For phase q: idx[q][l], which pixel after the piece's first one lane l repeats, and
+    // step[q], how many pixels the next piece's first one lies further on.
+    alignas(64) int idx[16][16];
+    int step[16];
+    for (int q = 0; q < nph; ++q) {
+        for (int l = 0; l < 16; ++l) idx[q][l] = ((16 * q) % O + l) / O;
+        step[q] = ((16 * q) % O + 16) / O;
+    }
+    for (int y = 0; y < s.in_h; ++y) {
+        const float* row = in + std::size_t(y) * s.in_w;
+        float* out = expanded + std::size_t(y) * len;
+        for (int t = 0, q = 0, first = 0; 16 * t < len; ++t) {
+            const __m512 pixels = _mm512_maskz_loadu_ps(channel_mask(first, s.in_w), row + first);
+            const __m512i lanes = _mm512_load_si512(idx[q]);
+            // (the maskz form: GCC 12 warns about the undefined source of the plain one)
+            _mm512_mask_storeu_ps(out + 16 * t, channel_mask(16 * t, len),
+                                  _mm512_maskz_permutexvar_ps(0xFFFF, lanes, pixels));
+            first += step[q];
+            if (++q == nph) q = 0;
+        }
+    }
+}
+
+template <int NPH, int KW>
+void expanded_forward_image(const ConvWindows& s, const float* expanded, const float* packed, float* out) {
+    constexpr int NB = pieces_per_tile(NPH);
+    const int pieces = row_pieces(s), len_out = row_floats_out(s), K = s.kernel_h * KW;
+    const std::size_t len = expanded_row(s);
+    const float* bias = packed + std::size_t(K) * NPH * 16;
+    for (int y = 0; y < s.out_h; ++y) {
+        float* out_row = out + std::size_t(y) * len_out;
+        for (int t0 = 0; t0 < pieces; t0 += NB) {
+            __m512 acc[NB];
+#pragma GCC unroll 12
+            for (int b = 0; b < NB; ++b) acc[b] = _mm512_loadu_ps(bias + (b % NPH) * 16);
+            for (int ky = 0; ky < s.kernel_h; ++ky) {
+                const float* e = expanded + (std::size_t(y) + ky) * len + 16 * t0;
+                const float* w = packed + std::size_t(ky) * KW * NPH * 16;
+#pragma GCC unroll 7
+                for (int kx = 0; kx < KW; ++kx) {
+                    __m512 wv[NPH];
+#pragma GCC unroll 4
+                    for (int q = 0; q < NPH; ++q) wv[q] = _mm512_loadu_ps(w + (kx * NPH + q) * 16);
+#pragma GCC unroll 12
+                    for (int b = 0; b < NB; ++b)
+                        acc[b] = _mm512_fmadd_ps(_mm512_loadu_ps(e + 16 * b + kx * s.out_channels), wv[b % NPH], acc[b]);
+                }
+            }
+#pragma GCC unroll 12
+            for (int b = 0; b < NB; ++b)
+                if (t0 + b < pieces)
+                    _mm512_mask_storeu_ps(out_row + 16 * (t0 + b), channel_mask(16 * (t0 + b), len_out), acc[b]);
+        }
+    }
+}
+
+// Sums for kernel row ky over one image into acc_out (NPH × KW pieces): first ? = : +=.
+template <int NPH, int KW>
+void expanded_weight_grad_row(const ConvWindows& s, const float* expanded, const float* dy, int ky, bool first,
+                              float* acc_out) {
+    const int pieces = row_pieces(s), len_out = row_floats_out(s);
+    const std::size_t len = expanded_row(s);
+    __m512 acc[NPH][KW];
+#pragma GCC unroll 4
+    for (int q = 0; q < NPH; ++q)
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) acc[q][kx] = _mm512_setzero_ps();
+    for (int y = 0; y < s.out_h; ++y) {
+        const float* e = expanded + (std::size_t(y) + ky) * len;
+        const float* g = dy + std::size_t(y) * len_out;
+        for (int t0 = 0; t0 < pieces; t0 += NPH)
+#pragma GCC unroll 4
+            for (int q = 0; q < NPH; ++q) {
+                const int t = t0 + q;
+                if (t >= pieces) break;
+                // Lanes past the row's end are masked off: they would be the next row's dY.
+                const __m512 gv = _mm512_maskz_loadu_ps(channel_mask(16 * t, len_out), g + 16 * t);
+#pragma GCC unroll 7
+                for (int kx = 0; kx < KW; ++kx)
+                    acc[q][kx] = _mm512_fmadd_ps(gv, _mm512_loadu_ps(e + 16 * t + kx * s.out_channels), acc[q][kx]);
+            }
+    }
+#pragma GCC unroll 4
+    for (int q = 0; q < NPH; ++q)
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) {
+            float* to = acc_out + (q * KW + kx) * 16;
+            _mm512_storeu_ps(to, first ? acc[q][kx] : _mm512_add_ps(_mm512_loadu_ps(to), acc[q][kx]));
+        }
+}
+
+template <int NPH>
+void expanded_forward_kw(int kw, const ConvWindows& s, const float* e, const float* packed, float* out) {
+    if (kw == 3) expanded_forward_image<NPH, 3>(s, e, packed, out);
+    else expanded_forward_image<NPH, 5>(s, e, packed, out);
+}
+template <int NPH>
+void expanded_weight_grad_kw(int kw, const ConvWindows& s, const float* e, const float* dy, int ky, bool first,
+                             float* acc) {
+    if (kw == 3) expanded_weight_grad_row<NPH, 3>(s, e, dy, ky, first, acc);
+    else expanded_weight_grad_row<NPH, 5>(s, e, dy, ky, first, acc);
+}
+
+}  // namespace
+
+bool expanded_path_ok(const ConvWindows& s) {
+    // Channel counts that fill whole vectors (16, 32, 64) waste no lanes on the channel tiles,
+    // which measured faster for them (no expanded copy to write and read).
+    return s.channels == 1 && s.stride == 1 && (s.kernel_w == 3 || s.kernel_w == 5) && s.out_channels % 16 != 0 &&
+           phases(s.out_channels) <= 4;
+}
+
+std::size_t expanded_floats(const ConvWindows& s) {
+    // The rows, plus what the last tile of the last row reads past them (a whole tile of
+    // pieces and the kernel's width), rounded up.
+    return std::size_t(s.in_h) * expanded_row(s) + 16 * 12 + std::size_t(s.kernel_w) * s.out_channels + 64;
+}
+
+std::size_t expanded_packed_floats(const ConvWindows& s) {
+    return (std::size_t(s.patch_size()) + 1) * phases(s.out_channels) * 16;
+}
+
+void expanded_pack(const ConvWindows& s, const float* W, const float* bias, float* packed) {
+    const int O = s.out_channels, K = s.patch_size(), nph = phases(O);
+    for (int k = 0; k <= K; ++k)  // entry K: the bias
+        for (int q = 0; q < nph; ++q)
+            for (int l = 0; l < 16; ++l) {
+                const int o = (16 * q + l) % O;
+                packed[(std::size_t(k) * nph + q) * 16 + l] = k < K ? W[std::size_t(o) * K + k] : bias ? bias[o] : 0.0f;
+            }
+}
+
+void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                             float* expanded, float* out) {
+    for (int n = n0; n < n1; ++n) {
+        expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
+        float* y = out + std::size_t(n) * s.out_size();
+        switch (phases(s.out_channels)) {
+            case 1: expanded_forward_kw<1>(s.kernel_w, s, expanded, packed, y); break;
+            case 2: expanded_forward_kw<2>(s.kernel_w, s, expanded, packed, y); break;
+            case 3: expanded_forward_kw<3>(s.kernel_w, s, expanded, packed, y); break;
+            default: expanded_forward_kw<4>(s.kernel_w, s, expanded, packed, y); break;
+        }
+    }
+}
+
+void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
+                          float* expanded, float* sums) {
+    const int nph = phases(s.out_channels), per_row = nph * s.kernel_w * 16;
+    for (int n = 0; n < count; ++n) {
+        expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
+        const float* dy = dY + std::size_t(n) * s.out_size();
+        for (int ky = ky0; ky < ky1; ++ky) {
+            float* acc = sums + std::size_t(ky) * per_row;
+            switch (nph) {
+                case 1: expanded_weight_grad_kw<1>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+                case 2: expanded_weight_grad_kw<2>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+                case 3: expanded_weight_grad_kw<3>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+                default: expanded_weight_grad_kw<4>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+            }
+        }
+    }
+}
+
+std::size_t expanded_sums_floats(const ConvWindows& s) {
+    return std::size_t(s.kernel_h) * phases(s.out_channels) * s.kernel_w * 16;
+}
+
+void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW) {
+    const int O = s.out_channels, K = s.patch_size(), nph = phases(O);
+    for (int i = 0; i < O * K; ++i) dW[i] = 0.0f;
+    for (int ky = 0; ky < s.kernel_h; ++ky)
+        for (int q = 0; q < nph; ++q)
+            for (int kx = 0; kx < s.kernel_w; ++kx) {
+                const float* piece = sums + ((std::size_t(ky) * nph + q) * s.kernel_w + kx) * 16;
+                for (int l = 0; l < 16; ++l) dW[std::size_t((16 * q + l) % O) * K + ky * s.kernel_w + kx] += piece[l];
+            }
+}
+
+}  // namespace hw::avx512
+
+// ---------------------------------------------------------------- db
+
+namespace hw::avx512 {
+
+// db[o] = Σ_rows dY[r][o], read as one flat array of rows·O floats in pieces of L = lcm(O, 16)
+// floats: lane l of a piece always belongs to channel l mod O, so L/16 vector sums cover every
+// row, and the lanes are folded into the O sums at the end. Fixed order, one thread.
+bool column_sums(const float* g, std::size_t rows, int O, float* out) {
+    const int L = O / gcd_int(O, 16) * 16, nv = L / 16;
+    if (nv > 8) return false;
+    __m512 acc[8];
+    for (int v = 0; v < 8; ++v) acc[v] = _mm512_setzero_ps();
+    const std::size_t total = rows * std::size_t(O);
+    std::size_t i = 0;
+    for (; i + L <= total; i += L)
+        for (int v = 0; v < nv; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_loadu_ps(g + i + 16 * v));
+    for (int v = 0; v < nv && i + 16 * v < total; ++v) {  // the last, partial piece
+        const std::size_t left = total - i - 16 * v;
+        const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
+        acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(mask, g + i + 16 * v));
+    }
+    alignas(64) float lanes[128];
+    for (int v = 0; v < nv; ++v) _mm512_store_ps(lanes + 16 * v, acc[v]);
+    for (int o = 0; o < O; ++o) out[o] = 0.0f;
+    for (int l = 0; l < L; ++l) out[l % O] += lanes[l];
+    return true;
+}
+
+}  // namespace hw::avx512

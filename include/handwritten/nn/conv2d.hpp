@@ -98,8 +98,8 @@ private:
     bool direct_ = false;            // the last forward took the direct path
     Matrix padded_;                  // direct path: the batch, zero-padded (B × Hp·Wp·C)
     Matrix padded_grad_;             // direct path: dX with respect to the padded copy
-    Matrix packed_;                  // direct path: the kernels packed for forward (K × O rounded up)
-    Matrix weight_grad_work_;        // direct path: dWᵀ (K × O rounded up to 16)
+    Matrix packed_;                  // direct path: the kernels packed for forward
+    Matrix weight_grad_work_;        // direct path: dW's partial sums
     GemmStats gemm_;
     ConvCopyTimes copies_;
 };

@@ -47,7 +47,9 @@ struct ConvWindows {
     int padded_channels() const { return (out_channels + 15) / 16 * 16; }
 };
 
-// "direct" when Conv2D takes this path, else "im2col" (no AVX-512, or switched off).
+// "direct" when Conv2D takes this path, else "im2col" (no AVX-512, or switched off). The
+// same switch picks MaxPool2D's AVX-512 loop (max_pool2d.hpp): "im2col" runs chapter 12's plain
+// code throughout.
 std::string conv_method();
 // Force "im2col", or "direct" (false, and no change, when this CPU cannot run it).
 bool set_conv_method(const std::string& method);
@@ -63,12 +65,17 @@ void pad_images(const float* images, int count, int h, int w, int c, int pad_y, 
 // W (O × K, row o = kernel o) → packed (K × padded_channels()), for the forward product.
 void pack_forward_kernels(const ConvWindows& s, const float* W, float* packed);
 
+// Scratch the two products below need: for the packed kernels, and for dW's partial sums.
+std::size_t conv_direct_packed_floats(const ConvWindows& s);
+std::size_t conv_direct_weight_grad_floats(const ConvWindows& s);
+
 // out (count × out_size) = bias + the convolution of each padded image (count × in_size) with
-// the packed kernels. bias: out_channels floats, or nullptr for none. Split by image.
-void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* packed,
-                         const float* bias, float* out);
+// the kernels W (O × K). bias: out_channels floats, or nullptr for none. packed: scratch of
+// conv_direct_packed_floats(s). Split by image.
+void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
+                         float* packed, float* out);
 // dW (O × K) = Σ over the count images and their pixels of dY[p][o] · window p's entry k.
-// work: K × padded_channels() floats of scratch. Split by blocks of dW.
+// work: conv_direct_weight_grad_floats(s) floats of scratch. Split by blocks of dW.
 void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
                              float* dW);
 // dX (count × H·W·C of g) = col2im(dY · W) for W (O × K). padded_dx: count × in_size() floats of
@@ -90,6 +97,26 @@ void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, co
 // then given Σ over its windows of dY · W (W: O × K). dy_col: O × 12 floats of scratch.
 void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
                             float* padded_dx);
+
+// One input channel and stride 1 (a first layer): vectors along output rows over an expanded
+// copy of each padded row (conv_direct_avx512.cpp says how). For kernels 3 or 5 wide and
+// channel counts that are not a multiple of 16 and whose lane pattern repeats within 4 vectors
+// (O / gcd(O, 16) ≤ 4: 1, 2, 4, 6, 8, 12, ...).
+bool expanded_path_ok(const ConvWindows& s);
+std::size_t expanded_floats(const ConvWindows& s);         // one image's expanded copy
+std::size_t expanded_packed_floats(const ConvWindows& s);  // the kernels and bias, packed
+std::size_t expanded_sums_floats(const ConvWindows& s);    // dW's partial sums
+void expanded_pack(const ConvWindows& s, const float* W, const float* bias, float* packed);
+void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                             float* expanded, float* out);
+// Partial sums of kernel rows [ky0, ky1), over images 0 … count−1 in order.
+void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
+                          float* expanded, float* sums);
+void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW);
+
+// out[o] = Σ_r g[r·O + o] (db of a convolution); false, and nothing written, when O's lane
+// pattern needs more than 8 vectors (lcm(O, 16) > 128).
+bool column_sums(const float* g, std::size_t rows, int O, float* out);
 }  // namespace avx512
 
 }  // namespace hw
