@@ -388,15 +388,22 @@ void expand_image(const ConvWindows& s, const float* in, float* expanded) {
         for (int l = 0; l < 16; ++l) idx[q][l] = ((16 * q) % O + l) / O;
         step[q] = ((16 * q) % O + 16) / O;
     }
+    const int pixels_in_image = s.in_h * s.in_w;
     for (int y = 0; y < s.in_h; ++y) {
         const float* row = in + std::size_t(y) * s.in_w;
         float* out = expanded + std::size_t(y) * len;
+        const int left_in_image = pixels_in_image - y * s.in_w;
         for (int t = 0, q = 0, first = 0; 16 * t < len; ++t) {
-            const __m512 pixels = _mm512_maskz_loadu_ps(channel_mask(first, s.in_w), row + first);
+            // Whole loads and stores except at the image's and the row's end: the lanes a piece
+            // takes past its row's pixels are never used.
+            const __m512 pixels = first + 16 <= left_in_image
+                                      ? _mm512_loadu_ps(row + first)
+                                      : _mm512_maskz_loadu_ps(channel_mask(first, left_in_image), row + first);
             const __m512i lanes = _mm512_load_si512(idx[q]);
             // (the maskz form: GCC 12 warns about the undefined source of the plain one)
-            _mm512_mask_storeu_ps(out + 16 * t, channel_mask(16 * t, len),
-                                  _mm512_maskz_permutexvar_ps(0xFFFF, lanes, pixels));
+            const __m512 piece = _mm512_maskz_permutexvar_ps(0xFFFF, lanes, pixels);
+            if (16 * t + 16 <= len) _mm512_storeu_ps(out + 16 * t, piece);
+            else _mm512_mask_storeu_ps(out + 16 * t, channel_mask(16 * t, len), piece);
             first += step[q];
             if (++q == nph) q = 0;
         }
