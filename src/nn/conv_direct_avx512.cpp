@@ -36,6 +36,18 @@ __mmask16 channel_mask(int first, int channels) {
     return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1u);
 }
 
+// One step of an MR × NV register tile: acc[i][v] += value(i) · b[v], value(i) broadcast to all
+// lanes. The three products below differ only in where value(i) and b come from.
+template <int MR, int NV, class Value>
+__attribute__((always_inline)) inline void broadcast_fma(__m512 (&acc)[MR][NV], const __m512 (&b)[NV], Value value) {
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i) {
+        const __m512 x = _mm512_set1_ps(value(i));
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(x, b[v], acc[i][v]);
+    }
+}
+
 // ---------------------------------------------------------------- forward
 
 // out pixels [p0, p0 + MR) × channels [o0, o0 + 16·NV) of one image.
@@ -72,12 +84,7 @@ void forward_tile(const ConvWindows& s, const float* in, const float* packed, co
             __m512 wv[NV];
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(w + 16 * v);
-#pragma GCC unroll 12
-            for (int i = 0; i < MR; ++i) {
-                const __m512 x = _mm512_set1_ps(row[i][j]);
-#pragma GCC unroll 4
-                for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(x, wv[v], acc[i][v]);
-            }
+            broadcast_fma<MR, NV>(acc, wv, [&](int i) { return row[i][j]; });
         }
     }
 #pragma GCC unroll 12
@@ -164,12 +171,7 @@ void weight_grad_tile(const ConvWindows& s, const float* entry, const float* dy,
         __m512 gv[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) gv[v] = _mm512_maskz_loadu_ps(mask[v], g + 16 * v);
-#pragma GCC unroll 12
-        for (int i = 0; i < MR; ++i) {
-            const __m512 xi = _mm512_set1_ps(x[i]);
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(xi, gv[v], acc[i][v]);
-        }
+        broadcast_fma<MR, NV>(acc, gv, [&](int i) { return x[i]; });
         g += g_step;
         x += pixel_step;
         if (++ox == out_w) {
@@ -244,12 +246,7 @@ void input_grad_tile(const ConvWindows& s, const float* dy_col, const float* W, 
         __m512 wv[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) wv[v] = _mm512_maskz_loadu_ps(mask[v], w + 16 * v);
-#pragma GCC unroll 12
-        for (int i = 0; i < MR; ++i) {
-            const __m512 d = _mm512_set1_ps(dy_col[i]);
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(d, wv[v], acc[i][v]);
-        }
+        broadcast_fma<MR, NV>(acc, wv, [&](int i) { return dy_col[i]; });
     }
 #pragma GCC unroll 12
     for (int i = 0; i < MR; ++i)
