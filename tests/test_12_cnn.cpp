@@ -10,7 +10,10 @@
 //     error |a − n| / max(|a| + |n|, 1e-3) stays below 1e-3 (CS231n's scale: ~1e-7 is
 //     expected in double, 1e-4…1e-3 in float; a wrong index or transpose gives O(1));
 //   • col2im(im2col(1)) against the number of windows covering each pixel, counted directly;
-//   • max-pooling on hand-made inputs whose maxima, ties and gradients are written out.
+//   • max-pooling on hand-made inputs whose maxima, ties and gradients are written out;
+//   • both routes of Conv2D (im2col + GEMM, and the direct path of conv_direct.hpp where the CPU
+//     has it): forward against the double-precision convolution, dW, db and dX against the
+//     same sums written as plain loops in double, over every shape either route takes.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -22,6 +25,7 @@
 #include "handwritten/core/random.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/nn/conv2d.hpp"
+#include "handwritten/nn/conv_direct.hpp"
 #include "handwritten/nn/flatten.hpp"
 #include "handwritten/nn/im2col.hpp"
 #include "handwritten/nn/max_pool2d.hpp"
@@ -78,6 +82,71 @@ DirectConv direct_conv(const hw::ConvGeometry& g, const Matrix& X, const Matrix&
                 }
     return out;
 }
+
+// The backward pass of the direct convolution, in double, given R = ∂loss/∂Y:
+//     dW[o, k] = Σ_{n,oy,ox} R[n, oy, ox, o] · X[n, window (oy, ox), entry k]
+//     db[o]    = Σ_{n,oy,ox} R[n, oy, ox, o]
+//     dX[n, iy, ix, c] = Σ over the (window, entry) pairs that read pixel (iy, ix, c) of R · W
+// and the sums of |terms| for the bound.
+struct DirectGrads {
+    std::vector<double> dW, dW_mag, db, db_mag, dX, dX_mag;
+};
+DirectGrads direct_conv_grads(const hw::ConvGeometry& g, const Matrix& X, const Matrix& W, const Matrix& R) {
+    const int H = g.input.height, Wd = g.input.width, C = g.input.channels, K = g.patch_size();
+    const int Ho = g.out_h(), Wo = g.out_w(), O = g.out_channels;
+    DirectGrads d;
+    d.dW.assign(std::size_t(O) * K, 0.0);
+    d.dW_mag = d.dW;
+    d.db.assign(O, 0.0);
+    d.db_mag = d.db;
+    d.dX.assign(X.size(), 0.0);
+    d.dX_mag = d.dX;
+    for (std::size_t n = 0; n < X.rows(); ++n)
+        for (int oy = 0; oy < Ho; ++oy)
+            for (int ox = 0; ox < Wo; ++ox)
+                for (int o = 0; o < O; ++o) {
+                    const double r = R(n, (std::size_t(oy) * Wo + ox) * O + o);
+                    d.db[o] += r;
+                    d.db_mag[o] += std::fabs(r);
+                    for (int ky = 0; ky < g.kernel_h; ++ky)
+                        for (int kx = 0; kx < g.kernel_w; ++kx)
+                            for (int c = 0; c < C; ++c) {
+                                const int iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= Wd) continue;
+                                const int k = (ky * g.kernel_w + kx) * C + c;
+                                const std::size_t pixel = (std::size_t(iy) * Wd + ix) * C + c;
+                                const double tw = r * X(n, pixel), tx = r * W(o, k);
+                                d.dW[std::size_t(o) * K + k] += tw;
+                                d.dW_mag[std::size_t(o) * K + k] += std::fabs(tw);
+                                d.dX[n * X.cols() + pixel] += tx;
+                                d.dX_mag[n * X.cols() + pixel] += std::fabs(tx);
+                            }
+                }
+    return d;
+}
+
+// Worst |a − ref| / (1e-5·Σ|terms| + 1e-6) over a float array: ≤ 1 passes.
+double worst_scaled_error(const float* a, const std::vector<double>& ref, const std::vector<double>& magnitude) {
+    double worst = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i)
+        worst = std::max(worst, std::fabs(double(a[i]) - ref[i]) / (1e-5 * magnitude[i] + 1e-6));
+    return worst;
+}
+
+// The convolution routes this CPU can run: always "im2col", and "direct" where it has AVX-512.
+// Each test runs every route and puts the default back afterwards.
+std::vector<std::string> conv_methods() {
+    const std::string initial = hw::conv_method();
+    std::vector<std::string> methods = {"im2col"};
+    if (hw::set_conv_method("direct")) methods.push_back("direct");
+    hw::set_conv_method(initial);
+    return methods;
+}
+struct ConvMethodScope {
+    std::string initial = hw::conv_method();
+    explicit ConvMethodScope(const std::string& method) { REQUIRE(hw::set_conv_method(method)); }
+    ~ConvMethodScope() { hw::set_conv_method(initial); }
+};
 
 // Worst |y − ref| / (1e-5·Σ|terms| + 1e-6): ≤ 1 passes.
 double worst_scaled_error(const Matrix& Y, const DirectConv& ref) {
@@ -191,31 +260,38 @@ TEST_CASE("Convolution geometry: output sizes and rejected shapes") {
 TEST_CASE("Conv2D forward equals a direct double-precision convolution") {
     hw::Rng rng(1);
     int cases = 0;
-    for (int stride : {1, 2})
-        for (int pad : {0, 1, 2})
-            for (int c_in : {1, 3})
-                for (int c_out : {1, 5})
-                    for (int batch : {1, 3}) {
-                        const hw::ConvGeometry g = geometry(7, 9, c_in, pad == 2 ? 5 : 3, stride, pad, c_out);
-                        CAPTURE(g.to_string());
-                        CAPTURE(batch);
-                        hw::Conv2D conv(g);
-                        conv.initialize(hw::Init::HeUniform, rng);
-                        conv.bias().fill_uniform(rng, -0.5f, 0.5f);
-                        const Matrix X = random_matrix(batch, g.input.size(), rng);
-                        Matrix Y;
-                        conv.forward(X, Y, false);
-                        CHECK(Y.rows() == std::size_t(batch));
-                        CHECK(Y.cols() == g.output().size());
-                        CHECK(worst_scaled_error(Y, direct_conv(g, X, conv.weights(), conv.bias())) <= 1.0);
-                        ++cases;
-                    }
-    CHECK(cases == 48);
+    for (const std::string& method : conv_methods()) {
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        for (int stride : {1, 2})
+            for (int pad : {0, 1, 2})
+                for (int c_in : {1, 3})
+                    for (int c_out : {1, 5})
+                        for (int batch : {1, 3}) {
+                            const hw::ConvGeometry g = geometry(7, 9, c_in, pad == 2 ? 5 : 3, stride, pad, c_out);
+                            CAPTURE(g.to_string());
+                            CAPTURE(batch);
+                            hw::Conv2D conv(g);
+                            conv.initialize(hw::Init::HeUniform, rng);
+                            conv.bias().fill_uniform(rng, -0.5f, 0.5f);
+                            const Matrix X = random_matrix(batch, g.input.size(), rng);
+                            Matrix Y;
+                            conv.forward(X, Y, false);
+                            CHECK(conv.took_direct_path() == (method == "direct"));
+                            CHECK(Y.rows() == std::size_t(batch));
+                            CHECK(Y.cols() == g.output().size());
+                            CHECK(worst_scaled_error(Y, direct_conv(g, X, conv.weights(), conv.bias())) <= 1.0);
+                            ++cases;
+                        }
+    }
+    CHECK(cases == 48 * int(conv_methods().size()));
 }
 
 TEST_CASE("Conv2D forward over several chunks (and threads) equals the direct convolution") {
     // 28×28×3 with a 5×5 kernel: 784·75 floats of cols per image, so a batch of 80 (4.7 Mi
-    // floats, over the 4 Mi kept whole) takes five chunks of the 1 Mi-float budget.
+    // floats, over the 4 Mi kept whole) takes five chunks of the 1 Mi-float budget. (Chunks are
+    // the im2col route's; the direct path takes the batch whole.)
+    ConvMethodScope route("im2col");
     const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 8);
     hw::Conv2D conv(g);
     REQUIRE(conv.images_per_chunk(80) < 80 / 2);
@@ -236,38 +312,95 @@ TEST_CASE("Conv2D forward over several chunks (and threads) equals the direct co
 
 TEST_CASE("Conv2D backward matches central differences (dW, db, dX)") {
     hw::Rng rng(3);
-    for (int stride : {1, 2})
-        for (int pad : {0, 2}) {
-            const hw::ConvGeometry g = geometry(6, 5, 2, 3, stride, pad, 3);
-            CAPTURE(g.to_string());
-            hw::Conv2D conv(g);
-            conv.initialize(hw::Init::HeUniform, rng);
-            conv.bias().fill_uniform(rng, -0.5f, 0.5f);
-            Matrix X = random_matrix(2, g.input.size(), rng), Y, dX;
-            const Matrix R = random_matrix(2, g.output().size(), rng);
-            auto loss = [&] {
-                conv.forward(X, Y, true);
-                return weighted_sum(R, Y);
-            };
-            loss();
-            conv.backward(R, dX);
-            const Matrix dW = conv.weight_grad().clone(), db = conv.bias_grad().clone(), dXa = dX.clone();
-            REQUIRE(dXa.rows() == 2);
-            REQUIRE(dXa.cols() == g.input.size());
-            // Not trivially zero: a layer whose forward and backward both did nothing would
-            // match its (zero) central differences too.
-            CHECK(dW.max_abs() > 1e-2f);
-            CHECK(db.max_abs() > 1e-2f);
-            CHECK(dXa.max_abs() > 1e-2f);
-            CHECK(max_gradient_error(conv.weights(), dW, loss, 1e-1f) < 1e-3);
-            CHECK(max_gradient_error(conv.bias(), db, loss, 1e-1f) < 1e-3);
-            CHECK(max_gradient_error(X, dXa, loss, 1e-1f) < 1e-3);
-        }
+    for (const std::string& method : conv_methods()) {
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        for (int stride : {1, 2})
+            for (int pad : {0, 2}) {
+                const hw::ConvGeometry g = geometry(6, 5, 2, 3, stride, pad, 3);
+                CAPTURE(g.to_string());
+                hw::Conv2D conv(g);
+                conv.initialize(hw::Init::HeUniform, rng);
+                conv.bias().fill_uniform(rng, -0.5f, 0.5f);
+                Matrix X = random_matrix(2, g.input.size(), rng), Y, dX;
+                const Matrix R = random_matrix(2, g.output().size(), rng);
+                auto loss = [&] {
+                    conv.forward(X, Y, true);
+                    return weighted_sum(R, Y);
+                };
+                loss();
+                conv.backward(R, dX);
+                const Matrix dW = conv.weight_grad().clone(), db = conv.bias_grad().clone(), dXa = dX.clone();
+                REQUIRE(dXa.rows() == 2);
+                REQUIRE(dXa.cols() == g.input.size());
+                // Not trivially zero: a layer whose forward and backward both did nothing would
+                // match its (zero) central differences too.
+                CHECK(dW.max_abs() > 1e-2f);
+                CHECK(db.max_abs() > 1e-2f);
+                CHECK(dXa.max_abs() > 1e-2f);
+                CHECK(max_gradient_error(conv.weights(), dW, loss, 1e-1f) < 1e-3);
+                CHECK(max_gradient_error(conv.bias(), db, loss, 1e-1f) < 1e-3);
+                CHECK(max_gradient_error(X, dXa, loss, 1e-1f) < 1e-3);
+            }
+    }
+}
+
+TEST_CASE("Both convolution routes give dW, db and dX of the double-precision sums, over odd shapes") {
+    // Every shape the direct path's tiles treat differently: one input channel and several
+    // (1, 3, 6 and 32: kernel rows of 3 to 160 floats, one vector or many, a masked last one),
+    // output channel counts from 1 to 70 (masked lanes, one to five vectors of 16), strides 1
+    // and 2, paddings 0 to 2, odd sizes, batches of 1 and 3. Bound as for the forward pass, with
+    // the sum of |terms| of each gradient entry.
+    struct Case {
+        int h, w, c_in, k, stride, pad, c_out;
+    };
+    const Case cases[] = {{7, 9, 1, 3, 1, 1, 5}, {7, 9, 3, 5, 2, 2, 1},  {9, 7, 1, 5, 1, 2, 6},
+                          {8, 8, 6, 5, 1, 0, 16}, {7, 9, 3, 3, 2, 0, 33}, {6, 7, 32, 5, 1, 2, 64},
+                          {5, 6, 3, 3, 1, 1, 70}, {11, 5, 1, 5, 2, 1, 32}, {6, 6, 6, 1, 1, 0, 7},
+                          // one channel, stride 1: rows of 16-lane pieces over an expanded copy for
+                          // O = 1, 2, 6, 12, 4 (1 to 3 channel patterns), kernels 3 and 5 wide; the
+                          // channel tiles for O = 32 and 64
+                          {9, 11, 1, 5, 1, 0, 2}, {7, 5, 1, 3, 1, 2, 12}, {6, 9, 1, 3, 1, 1, 64},
+                          {13, 7, 1, 5, 1, 2, 1}, {5, 5, 1, 5, 1, 2, 6}, {9, 9, 1, 3, 1, 0, 4},
+                          {8, 10, 1, 5, 1, 1, 32}};
+    hw::Rng rng(13);
+    int checked = 0;
+    for (const std::string& method : conv_methods()) {
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        for (const Case& c : cases)
+            for (int batch : {1, 3}) {
+                const hw::ConvGeometry g = geometry(c.h, c.w, c.c_in, c.k, c.stride, c.pad, c.c_out);
+                CAPTURE(g.to_string());
+                CAPTURE(batch);
+                hw::Conv2D conv(g);
+                conv.initialize(hw::Init::HeUniform, rng);
+                conv.bias().fill_uniform(rng, -0.5f, 0.5f);
+                Matrix Y, dX;
+                // Two steps: the second's gradients must overwrite the first's, not add to them.
+                for (int step = 0; step < 2; ++step) {
+                    CAPTURE(step);
+                    const Matrix X = random_matrix(batch, g.input.size(), rng);
+                    const Matrix R = random_matrix(batch, g.output().size(), rng);
+                    conv.forward(X, Y, true);
+                    CHECK(worst_scaled_error(Y, direct_conv(g, X, conv.weights(), conv.bias())) <= 1.0);
+                    conv.backward(R, dX);
+                    const DirectGrads ref = direct_conv_grads(g, X, conv.weights(), R);
+                    CHECK(worst_scaled_error(conv.weight_grad().data(), ref.dW, ref.dW_mag) <= 1.0);
+                    CHECK(worst_scaled_error(conv.bias_grad().data(), ref.db, ref.db_mag) <= 1.0);
+                    REQUIRE(dX.size() == X.size());
+                    CHECK(worst_scaled_error(dX.data(), ref.dX, ref.dX_mag) <= 1.0);
+                }
+                ++checked;
+            }
+    }
+    CHECK(checked == 32 * int(conv_methods().size()));
 }
 
 TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula") {
     // dW[o, k] = Σ over every window row r of dY[r, o]·cols[r, k]; checked in double against a
     // batch of 80 that the layer splits into chunks (backward runs im2col again per chunk).
+    ConvMethodScope route("im2col");
     const hw::ConvGeometry g = geometry(28, 28, 3, 5, 1, 2, 4);
     hw::Conv2D conv(g);
     hw::Rng rng(4);
@@ -299,57 +432,103 @@ TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula")
 // ---------------------------------------------------------------- MaxPool2D and Flatten
 
 TEST_CASE("MaxPool2D forward and backward on a hand-made 4×4 input, ties included") {
-    // One channel. Windows: top-left {1,5,3,2} → 5; top-right {2,2,2,2} → a four-way tie;
-    // bottom-left {−1,−3,−2,−4} → −1; bottom-right {0,7,7,6} → a tie between (2,3) and (3,2).
-    const Matrix X = Matrix::from_rows({{1, 5, 2, 2, 3, 2, 2, 2, -1, -3, 0, 7, -2, -4, 7, 6}});
-    hw::MaxPool2D pool({4, 4, 1}, 2);
-    CHECK(pool.output_image() == hw::ImageShape{2, 2, 1});
-    CHECK(pool.output_shape(hw::Shape{4, 4, 1}) == hw::Shape{2, 2, 1});
-    Matrix Y, dX;
-    pool.forward(X, Y, true);
-    REQUIRE(Y.cols() == 4);
-    CHECK(Y(0, 0) == 5);
-    CHECK(Y(0, 1) == 2);
-    CHECK(Y(0, 2) == -1);
-    CHECK(Y(0, 3) == 7);
-    // The first maximum in row-major window order wins: (0,2) for the four 2s, (2,3) for the 7s.
-    CHECK(pool.argmax() == std::vector<std::int32_t>{1, 2, 8, 11});
-    const Matrix dY = Matrix::from_rows({{10, 20, 30, 40}});
-    pool.backward(dY, dX);
-    const std::vector<float> expected = {0, 10, 20, 0, 0, 0, 0, 0, 30, 0, 0, 40, 0, 0, 0, 0};
-    for (int i = 0; i < 16; ++i) {
-        CAPTURE(i);
-        CHECK(dX(0, i) == expected[i]);
+    for (const std::string& method : conv_methods()) {  // the plain loop and the AVX-512 one
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        // One channel. Windows: top-left {1,5,3,2} → 5; top-right {2,2,2,2} → a four-way tie;
+        // bottom-left {−1,−3,−2,−4} → −1; bottom-right {0,7,7,6} → a tie between (2,3) and (3,2).
+        const Matrix X = Matrix::from_rows({{1, 5, 2, 2, 3, 2, 2, 2, -1, -3, 0, 7, -2, -4, 7, 6}});
+        hw::MaxPool2D pool({4, 4, 1}, 2);
+        CHECK(pool.output_image() == hw::ImageShape{2, 2, 1});
+        CHECK(pool.output_shape(hw::Shape{4, 4, 1}) == hw::Shape{2, 2, 1});
+        Matrix Y, dX;
+        pool.forward(X, Y, true);
+        REQUIRE(Y.cols() == 4);
+        CHECK(Y(0, 0) == 5);
+        CHECK(Y(0, 1) == 2);
+        CHECK(Y(0, 2) == -1);
+        CHECK(Y(0, 3) == 7);
+        // The first maximum in row-major window order wins: (0,2) for the four 2s, (2,3) for the 7s.
+        CHECK(pool.argmax() == std::vector<std::int32_t>{1, 2, 8, 11});
+        const Matrix dY = Matrix::from_rows({{10, 20, 30, 40}});
+        pool.backward(dY, dX);
+        const std::vector<float> expected = {0, 10, 20, 0, 0, 0, 0, 0, 30, 0, 0, 40, 0, 0, 0, 0};
+        for (int i = 0; i < 16; ++i) {
+            CAPTURE(i);
+            CHECK(dX(0, i) == expected[i]);
+        }
     }
 }
 
 TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and handles batches") {
-    // 3×3×2, pool 2: one window (rows 0–1, cols 0–1) per channel; row 2 and column 2 are dropped.
-    Matrix X(2, 18);
-    for (int n = 0; n < 2; ++n)
-        for (int p = 0; p < 9; ++p) {
-            X(n, p * 2 + 0) = float(p + 10 * n);      // channel 0: max of pixels {0,1,3,4} is pixel 4
-            X(n, p * 2 + 1) = float(-p - 10 * n);     // channel 1: max is pixel 0
-        }
-    hw::MaxPool2D pool({3, 3, 2}, 2);
-    CHECK(pool.output_image() == hw::ImageShape{1, 1, 2});
-    Matrix Y, dX;
-    pool.forward(X, Y, true);
-    CHECK(Y(0, 0) == 4);
-    CHECK(Y(0, 1) == 0);
-    CHECK(Y(1, 0) == 14);
-    CHECK(Y(1, 1) == -10);
-    pool.backward(Matrix::from_rows({{1, 2}, {3, 4}}), dX);
-    for (int n = 0; n < 2; ++n)
-        for (int i = 0; i < 18; ++i) {
-            const float want = i == 4 * 2 ? float(1 + 2 * n) : i == 1 ? float(2 + 2 * n) : 0.0f;
-            CAPTURE(n);
-            CAPTURE(i);
-            CHECK(dX(n, i) == want);
-        }
-    CHECK_THROWS_AS(hw::MaxPool2D({1, 4, 1}, 2), std::invalid_argument);
-    CHECK_THROWS_AS(hw::MaxPool2D({4, 4, 1}, 0), std::invalid_argument);
-    CHECK_THROWS_AS(pool.forward(Matrix(1, 17), Y, true), std::invalid_argument);
+    for (const std::string& method : conv_methods()) {  // the plain loop and the AVX-512 one
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        // 3×3×2, pool 2: one window (rows 0–1, cols 0–1) per channel; row 2 and column 2 are dropped.
+        Matrix X(2, 18);
+        for (int n = 0; n < 2; ++n)
+            for (int p = 0; p < 9; ++p) {
+                X(n, p * 2 + 0) = float(p + 10 * n);      // channel 0: max of pixels {0,1,3,4} is pixel 4
+                X(n, p * 2 + 1) = float(-p - 10 * n);     // channel 1: max is pixel 0
+            }
+        hw::MaxPool2D pool({3, 3, 2}, 2);
+        CHECK(pool.output_image() == hw::ImageShape{1, 1, 2});
+        Matrix Y, dX;
+        pool.forward(X, Y, true);
+        CHECK(Y(0, 0) == 4);
+        CHECK(Y(0, 1) == 0);
+        CHECK(Y(1, 0) == 14);
+        CHECK(Y(1, 1) == -10);
+        pool.backward(Matrix::from_rows({{1, 2}, {3, 4}}), dX);
+        for (int n = 0; n < 2; ++n)
+            for (int i = 0; i < 18; ++i) {
+                const float want = i == 4 * 2 ? float(1 + 2 * n) : i == 1 ? float(2 + 2 * n) : 0.0f;
+                CAPTURE(n);
+                CAPTURE(i);
+                CHECK(dX(n, i) == want);
+            }
+        CHECK_THROWS_AS(hw::MaxPool2D({1, 4, 1}, 2), std::invalid_argument);
+        CHECK_THROWS_AS(hw::MaxPool2D({4, 4, 1}, 0), std::invalid_argument);
+        CHECK_THROWS_AS(pool.forward(Matrix(1, 17), Y, true), std::invalid_argument);
+    }
+}
+
+TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins argmax of a plain scan") {
+    // Inputs drawn from {−2, …, 2}, so most windows hold ties; channel counts 1 to 70 (one
+    // vector of 16, several, a masked last one), windows 2 and 3, odd sizes, 3 images.
+    hw::Rng rng(21);
+    for (const std::string& method : conv_methods()) {
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        for (int c : {1, 6, 16, 20, 33, 64, 70})
+            for (int size : {2, 3}) {
+                const hw::ImageShape in{7, 8, c};
+                CAPTURE(c);
+                CAPTURE(size);
+                Matrix X(3, in.size());
+                for (std::size_t i = 0; i < X.size(); ++i) X.data()[i] = float(int(rng.below(5)) - 2);
+                hw::MaxPool2D pool(in, size);
+                Matrix Y;
+                pool.forward(X, Y, true);
+                const hw::ImageShape out = pool.output_image();
+                int wrong = 0;
+                for (int n = 0; n < 3; ++n)
+                    for (int oy = 0; oy < out.height; ++oy)
+                        for (int ox = 0; ox < out.width; ++ox)
+                            for (int ch = 0; ch < c; ++ch) {
+                                int best = -1;  // the first strictly greater value in row-major order
+                                for (int ky = 0; ky < size; ++ky)
+                                    for (int kx = 0; kx < size; ++kx) {
+                                        const int p = ((oy * size + ky) * in.width + ox * size + kx) * c + ch;
+                                        if (best < 0 || X(n, p) > X(n, best)) best = p;
+                                    }
+                                const std::size_t j = (std::size_t(oy) * out.width + ox) * c + ch;
+                                wrong += Y(n, j) != X(n, best);
+                                wrong += pool.argmax()[n * out.size() + j] != best;
+                            }
+                CHECK(wrong == 0);
+            }
+    }
 }
 
 TEST_CASE("Flatten passes values through unchanged and reports the flat shape") {
@@ -469,9 +648,11 @@ TEST_CASE("One seeded training step of a CNN is bit-identical at 1 and 2 threads
     const hw::LabeledSet data = bars(256, 11);
     auto run = [&](int threads) {
         hw::Rng rng(12);
-        // Wide enough for sgemm and the copy loops to split their work over two threads.
-        hw::Sequential net = hw::build_network(hw::NetSpec::parse("conv3x3x32p1,relu,pool2,conv3x3x64p1,relu,fc3"),
-                                               hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng);
+        // Wide enough for sgemm and the copy loops to split their work over two threads; the
+        // 1-channel first layer and the 6-channel second one take the direct path's narrow tiles.
+        hw::Sequential net = hw::build_network(
+            hw::NetSpec::parse("conv3x3x32p1,relu,conv5x5x6p2,relu,pool2,conv3x3x64p1,relu,fc3"), hw::Shape{8, 8, 1},
+            hw::Init::HeUniform, rng);
         hw::TrainOptions o;
         o.epochs = 1;
         o.batch = 256;  // one step
@@ -483,9 +664,13 @@ TEST_CASE("One seeded training step of a CNN is bit-identical at 1 and 2 threads
         for (const hw::Param& p : net.params()) out.insert(out.end(), p.value->data(), p.value->data() + p.value->size());
         return out;
     };
-    const std::vector<float> one = run(1), two = run(2);
-    REQUIRE(one.size() == two.size());
-    CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+    for (const std::string& method : conv_methods()) {
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        const std::vector<float> one = run(1), two = run(2);
+        REQUIRE(one.size() == two.size());
+        CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+    }
     hw::set_gemm_threads(0);
 }
 

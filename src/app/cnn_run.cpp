@@ -30,7 +30,7 @@ void declare_cnn_flags(FlagTable& flags, CnnSettings& s) {
     flags.number("ensemble", s.ensemble, "train this many networks and average their probabilities",
                  Range::between(1, 20))
         .not_sweepable()
-        .toggle("profile", s.profile, "print each epoch's time shares: GEMM, im2col, col2im, pooling, rest")
+        .toggle("profile", s.profile, "print each epoch's time shares: GEMM, im2col, col2im, padding, pooling, rest")
         .not_in_metrics().not_sweepable();
     add_data_and_output_flags(flags, s, help);
 }
@@ -78,6 +78,7 @@ EpochTimeShares epoch_time_shares(const Sequential& net, const EpochStats& epoch
             t.conv_gemm.emplace_back(conv->name().substr(0, conv->name().find(' ')), conv->gemm_stats());
             t.im2col += conv->copy_times().im2col_seconds;
             t.col2im += conv->copy_times().col2im_seconds;
+            t.pad += conv->copy_times().pad_seconds;
         } else if (const auto* pool = dynamic_cast<const MaxPool2D*>(&layer)) {
             t.pooling += pool->seconds();
         }
@@ -95,9 +96,9 @@ std::string describe_time_shares(const EpochTimeShares& t, const EpochStats& epo
     }
     char buf[320];
     std::snprintf(buf, sizeof buf,
-                  "time: GEMM %.0f%% (%.1f GFLOP/s%s)  im2col %.0f%%  col2im %.0f%%  pool %.0f%%  rest %.0f%%  "
+                  "time: GEMM %.0f%% (%.1f GFLOP/s%s)  im2col %.0f%%  col2im %.0f%%  pad %.0f%%  pool %.0f%%  rest %.0f%%  "
                   "(loop %.2f s wall, %.2f s CPU on the main thread)",
-                  pct(t.gemm), epoch.gemm_gflops(), convs.c_str(), pct(t.im2col), pct(t.col2im), pct(t.pooling),
+                  pct(t.gemm), epoch.gemm_gflops(), convs.c_str(), pct(t.im2col), pct(t.col2im), pct(t.pad), pct(t.pooling),
                   pct(t.rest()), epoch.train_seconds, epoch.train_cpu_seconds);
     return buf;
 }

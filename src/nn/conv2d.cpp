@@ -1,4 +1,5 @@
-// conv2d.cpp — convolution forward and backward: im2col, three GEMMs, col2im, chunk by chunk.
+// conv2d.cpp — convolution forward and backward: im2col, three GEMMs, col2im, chunk by chunk;
+// or, where the CPU allows, the same products read from a padded copy (conv_direct.hpp).
 #include "handwritten/nn/conv2d.hpp"
 
 #include <algorithm>
@@ -32,7 +33,11 @@ void Conv2D::gemm(Op op_a, Op op_b, int m, int n, int k, const float* A, int lda
                   float beta, float* C, int ldc) {
     Stopwatch clock;
     sgemm(op_a, op_b, m, n, k, 1.0f, A, lda, B, ldb, beta, C, ldc);
-    gemm_.seconds += clock.seconds();
+    count_product(clock.seconds(), m, n, k);
+}
+
+void Conv2D::count_product(double seconds, double m, double n, double k) {
+    gemm_.seconds += seconds;
     gemm_.flops += 2.0 * m * n * k;
 }
 
@@ -47,6 +52,8 @@ void Conv2D::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
     const int B = static_cast<int>(X.rows()), P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
     ensure_shape(Y, B, std::size_t(P) * O);
     input_ = &X;
+    direct_ = conv_direct_enabled();
+    if (direct_) return forward_direct(X, Y);
     const int chunk = images_per_chunk(B);
     ensure_shape(cols_, std::size_t(chunk) * P, K);
     cols_hold_batch_ = chunk >= B;
@@ -70,6 +77,7 @@ void Conv2D::backward(const Matrix& dY, Matrix& dX) {
     const int P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
     if (!input_ || dY.rows() != input_->rows() || dY.cols() != std::size_t(P) * O)
         throw std::logic_error(name() + ": backward without a matching forward");
+    if (direct_) return backward_direct(dY, dX);
     const Matrix& X = *input_;
     const int B = static_cast<int>(dY.rows());
     const int chunk = images_per_chunk(B);
@@ -100,6 +108,45 @@ void Conv2D::backward(const Matrix& dY, Matrix& dX) {
         copies_.col2im_seconds += copy.seconds();
         // END SOLUTION
     }
+}
+
+void Conv2D::forward_direct(const Matrix& X, Matrix& Y) {
+    const ConvWindows s = forward_windows(g_);
+    const int B = static_cast<int>(X.rows());
+    Stopwatch clock;
+    ensure_shape(padded_, B, s.in_size());
+    pad_images(X.data(), B, g_.input.height, g_.input.width, g_.input.channels, g_.pad, g_.pad, padded_.data());
+    copies_.pad_seconds += clock.seconds();
+    clock.restart();
+    ensure_shape(packed_, 1, conv_direct_packed_floats(s));
+    // Y (B·P × O) = bias + cols · Wᵀ, cols read from the padded images
+    conv_direct_forward(s, padded_.data(), B, W_.data(), b_.data(), packed_.data(), Y.data());
+    count_product(clock.seconds(), double(B) * g_.positions(), g_.out_channels, g_.patch_size());
+}
+
+void Conv2D::backward_direct(const Matrix& dY, Matrix& dX) {
+    const ConvWindows s = forward_windows(g_);
+    const int B = static_cast<int>(dY.rows()), P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
+    Stopwatch clock;
+    // dW (O × K) = dYᵀ · cols, summed image by image
+    ensure_shape(weight_grad_work_, 1, conv_direct_weight_grad_floats(s));
+    conv_direct_weight_grad(s, padded_.data(), B, dY.data(), weight_grad_work_.data(), dW_.data());
+    count_product(clock.seconds(), O, K, double(B) * P);
+    // db = column sums of dY
+    float* db = db_.data();
+    if (!avx512::column_sums(dY.data(), std::size_t(B) * P, O, db)) {
+        std::fill(db, db + O, 0.0f);
+        const float* g = dY.data();
+        for (std::size_t r = 0; r < std::size_t(B) * P; ++r)
+            for (int o = 0; o < O; ++o) db[o] += g[r * O + o];
+    }
+    if (!input_grad_needed_) return;
+    // dX = col2im(dY · W), the product's tiles added straight onto the padded pixels
+    clock.restart();
+    ensure_shape(dX, B, g_.input.size());
+    ensure_shape(padded_grad_, B, s.in_size());
+    conv_direct_input_grad(g_, dY.data(), B, W_.data(), padded_grad_.data(), dX.data());
+    count_product(clock.seconds(), double(B) * P, K, O);
 }
 
 Shape Conv2D::output_shape(const Shape& input) const {

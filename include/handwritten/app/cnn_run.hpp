@@ -53,18 +53,19 @@ Sequential build_cnn(const CnnSettings& s, const Shape& input, std::uint64_t see
 // progress bars, epoch lines (and --profile's time shares).
 ToolboxRun train_cnn(const CnnSettings& s, const Mnist& data, std::uint64_t seed, bool verbose);
 
-// Where an epoch's mini-batch loop went, in seconds: GEMM (all layers), im2col and col2im
-// (convolutions), max-pooling, and the rest (activations, loss, Adam, gathering, ...).
+// Where an epoch's mini-batch loop went, in seconds: GEMM (all layers; for a convolution on the
+// direct path, its products read from the padded copy), im2col and col2im, the direct path's
+// zero-padded copies (pad), max-pooling, and the rest (activations, loss, Adam, gathering, ...).
 struct EpochTimeShares {
-    double total = 0, gemm = 0, im2col = 0, col2im = 0, pooling = 0;
+    double total = 0, gemm = 0, im2col = 0, col2im = 0, pad = 0, pooling = 0;
     std::vector<std::pair<std::string, GemmStats>> conv_gemm;  // per convolution: "conv0", its GEMM work
-    double rest() const { return total - gemm - im2col - col2im - pooling; }
+    double rest() const { return total - gemm - im2col - col2im - pad - pooling; }
 };
 // Read from the layers' tallies, which the trainer resets at the start of every epoch; call it
 // from the epoch callback of a run without validation (a validation pass adds its own im2col
 // and pooling time).
 EpochTimeShares epoch_time_shares(const Sequential& net, const EpochStats& epoch);
-// "time: GEMM 71% (95.0 GFLOP/s; conv0 40.1, conv1 120.3)  im2col 8%  col2im 3%  pool 6%  rest 12% (...)"
+// "time: GEMM 71% (95.0 GFLOP/s; conv0 40.1, conv1 120.3)  im2col 8%  col2im 3%  pad 0%  pool 6%  rest 12% (...)"
 std::string describe_time_shares(const EpochTimeShares& t, const EpochStats& epoch);
 
 }  // namespace hw

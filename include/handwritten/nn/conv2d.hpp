@@ -19,21 +19,29 @@
 // sized so one chunk's cols stay near kColsBudget floats (4 MB, in cache), and backward runs
 // im2col again chunk by chunk: one more copy instead of 77 MB of memory. dW is accumulated over
 // the chunks in order (GEMM with β = 1), so the result does not depend on the thread count.
+//
+// On a CPU with AVX-512 the layer computes the same three products without cols
+// (conv_direct.hpp): forward and dW read the windows straight from a zero-padded copy of the
+// batch (kept from forward to backward, ~1.3× the input instead of ~25×), and dX adds the tiles
+// of dY · W straight onto the padded pixels (col2im fused into the product). Other CPUs and
+// HW_CONV=im2col take im2col + GEMM.
 #pragma once
 #include <string>
 
 #include "handwritten/core/random.hpp"
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/gemm/gemm_stats.hpp"
+#include "handwritten/nn/conv_direct.hpp"
 #include "handwritten/nn/im2col.hpp"
 #include "handwritten/nn/init.hpp"
 #include "handwritten/nn/layer.hpp"
 
 namespace hw {
 
-// Time spent outside the GEMMs of a convolution, for the epoch's breakdown.
+// Time spent outside the products of a convolution, for the epoch's breakdown. The direct path
+// counts its zero-padded copies of X as pad_seconds (there is no im2col or col2im there).
 struct ConvCopyTimes {
-    double im2col_seconds = 0, col2im_seconds = 0;
+    double im2col_seconds = 0, col2im_seconds = 0, pad_seconds = 0;
 };
 
 class Conv2D : public Layer {
@@ -68,12 +76,18 @@ public:
     int images_per_chunk(int batch) const;
 
     const ConvCopyTimes& copy_times() const { return copies_; }  // since reset_gemm_stats()
+    // Whether the last forward (and so the next backward) took the direct path.
+    bool took_direct_path() const { return direct_; }
 
 private:
     // C (m×n, ldc) = op(A)·op(B) + beta·C on raw rows, timed and counted into gemm_.
     void gemm(Op op_a, Op op_b, int m, int n, int k, const float* A, int lda, const float* B, int ldb,
               float beta, float* C, int ldc);
     void check_input(const Matrix& X) const;
+    // The direct path (conv_direct.hpp): the whole batch at once, no chunks.
+    void forward_direct(const Matrix& X, Matrix& Y);
+    void backward_direct(const Matrix& dY, Matrix& dX);
+    void count_product(double seconds, double m, double n, double k);
 
     ConvGeometry g_;
     int index_;
@@ -81,6 +95,11 @@ private:
     Matrix cols_, dcols_;            // one chunk: (images·Ho·Wo) × K
     bool cols_hold_batch_ = false;   // forward left the whole batch's cols in cols_
     const Matrix* input_ = nullptr;  // X of the last forward (backward runs im2col on it again)
+    bool direct_ = false;            // the last forward took the direct path
+    Matrix padded_;                  // direct path: the batch, zero-padded (B × Hp·Wp·C)
+    Matrix padded_grad_;             // direct path: dX with respect to the padded copy
+    Matrix packed_;                  // direct path: the kernels packed for forward
+    Matrix weight_grad_work_;        // direct path: dW's partial sums
     GemmStats gemm_;
     ConvCopyTimes copies_;
 };

@@ -11,6 +11,10 @@
 // row, so backward is one scatter. Ties: the FIRST maximum in the window's row-major scan
 // (top-left first, then along the row) wins and takes the whole gradient — the same rule as
 // PyTorch's CPU max-pool (a later value must be strictly greater to replace the current one).
+//
+// Where Conv2D takes its direct path (conv_direct.hpp: AVX-512, method "direct"), the forward
+// pass runs the same loop 16 channels per instruction (max_pool2d_avx512.cpp); method "im2col"
+// keeps the plain loop.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -48,5 +52,10 @@ private:
     std::size_t rows_ = 0;  // batch size of the last forward
     double seconds_ = 0;
 };
+
+namespace avx512 {  // call only when the CPU has AVX-512F (max_pool2d_avx512.cpp)
+// One sample: x (H·W·C) → y (Ho·Wo·C) and the argmax of every output, as the plain loop does.
+void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size);
+}  // namespace avx512
 
 }  // namespace hw

@@ -1,0 +1,122 @@
+// conv_direct.hpp — a convolution's three products without the cols matrix ("implicit GEMM").
+//
+// im2col (im2col.hpp) makes a convolution one GEMM by copying every window into a row of cols,
+// each pixel about KH·KW times. The GEMM then packs cols once more into its own panels. This
+// path skips both copies: a kernel reads the window values straight from a zero-padded copy of
+// the image, whose row r and column k is
+//
+//     cols[p][k] = padded[off(p) + koff(k)]     off(p)  = (oy·S)·Wp·C + (ox·S)·C     (p = oy·Wo + ox)
+//                                               koff(k) = ky·Wp·C + kx·C + c          (k = (ky·KW + kx)·C + c)
+//
+// (Wp = W + 2P: padding makes every window in-bounds, so there is no edge case). The address is
+// a pixel part plus a kernel part, so a register tile of the product walks the padded image
+// with two strides instead of reading a materialised matrix. The padded copy is ~1.3× the
+// image instead of ~KH·KW×, and small enough to keep from forward to backward.
+//
+//     forward:  Y  (P × O)   = bias + cols · Wᵀ          tiles of MR pixels × up to 64 channels
+//     dW:       dWᵀ (K × O)  = Σ_images colsᵀ · dY       tiles of MR kernel entries × up to 64 channels,
+//                                                        summed over every pixel of every image in order
+//     dX:       dX  = col2im(dY · W), fused: a tile of dY · W (a column of MR pixels × up to 64
+//               entries of one kernel row) is added straight onto the padded copy's pixels;
+//               no dcols matrix
+//
+// The tile kernels are AVX-512 (conv_direct_avx512.cpp) and run only after a CPU check;
+// elsewhere, or with HW_CONV=im2col in the environment or set_conv_method("im2col"), Conv2D
+// takes the im2col + GEMM route. Both compute the same sums, in different orders (float
+// rounding differs, nothing else). Every output element is computed by one thread in a fixed
+// order, so results do not depend on the thread count.
+#pragma once
+#include <cstddef>
+#include <string>
+
+#include "handwritten/nn/im2col.hpp"
+
+namespace hw {
+
+// One implicit GEMM: windows of a zero-padded NHWC image (in_h × in_w × channels, the padding
+// already in it) against out_channels kernels, giving out_h × out_w × out_channels.
+struct ConvWindows {
+    int in_h = 0, in_w = 0, channels = 0;
+    int kernel_h = 0, kernel_w = 0, stride = 1;
+    int out_h = 0, out_w = 0, out_channels = 0;
+
+    std::size_t in_size() const { return std::size_t(in_h) * in_w * channels; }
+    std::size_t out_size() const { return std::size_t(out_h) * out_w * out_channels; }
+    int patch_size() const { return kernel_h * kernel_w * channels; }  // K
+    // The kernels' matrix is packed K × padded_channels(): zero columns up to a multiple of 16.
+    int padded_channels() const { return (out_channels + 15) / 16 * 16; }
+};
+
+// "direct" when Conv2D takes this path, else "im2col" (no AVX-512, or switched off). The
+// same switch picks MaxPool2D's AVX-512 loop (max_pool2d.hpp): "im2col" runs chapter 12's plain
+// code throughout.
+std::string conv_method();
+// Force "im2col", or "direct" (false, and no change, when this CPU cannot run it).
+bool set_conv_method(const std::string& method);
+// Whether Conv2D takes this path (method "direct").
+bool conv_direct_enabled();
+
+// The windows of g's forward product over its input padded by g.pad.
+ConvWindows forward_windows(const ConvGeometry& g);
+
+// images (count × h·w·c) → padded (count × (h+2·pad_y)·(w+2·pad_x)·c), zeros around each image.
+void pad_images(const float* images, int count, int h, int w, int c, int pad_y, int pad_x, float* padded);
+
+// W (O × K, row o = kernel o) → packed (K × padded_channels()), for the forward product.
+void pack_forward_kernels(const ConvWindows& s, const float* W, float* packed);
+
+// Scratch the two products below need: for the packed kernels, and for dW's partial sums.
+std::size_t conv_direct_packed_floats(const ConvWindows& s);
+std::size_t conv_direct_weight_grad_floats(const ConvWindows& s);
+
+// out (count × out_size) = bias + the convolution of each padded image (count × in_size) with
+// the kernels W (O × K). bias: out_channels floats, or nullptr for none. packed: scratch of
+// conv_direct_packed_floats(s). Split by image.
+void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
+                         float* packed, float* out);
+// dW (O × K) = Σ over the count images and their pixels of dY[p][o] · window p's entry k.
+// work: conv_direct_weight_grad_floats(s) floats of scratch. Split by blocks of dW.
+void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
+                             float* dW);
+// dX (count × H·W·C of g) = col2im(dY · W) for W (O × K). padded_dx: count × in_size() floats of
+// scratch (the gradient with respect to the padded copy). Split by image.
+void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
+                            float* dX);
+
+namespace avx512 {  // call only when the CPU has AVX-512F (conv_direct.cpp checks)
+// Images [n0, n1) of conv_direct_forward.
+void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                         const float* bias, float* out);
+// dWᵀ blocks: the product splits into weight_grad_blocks(s) independent blocks of K × O.
+int weight_grad_blocks(const ConvWindows& s);
+// Blocks [b0, b1) of dWᵀ (K × padded_channels(), row k = entry k of every kernel), each summed
+// over images 0 … count−1 in order and over their pixels in order.
+void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
+                        float* dWt);
+// Images [n0, n1) of dY (count × out_size) → padded_dx (count × in_size), each zeroed first and
+// then given Σ over its windows of dY · W (W: O × K). dy_col: O × 12 floats of scratch.
+void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
+                            float* padded_dx);
+
+// One input channel and stride 1 (a first layer): vectors along output rows over an expanded
+// copy of each padded row (conv_direct_avx512.cpp says how). For kernels 3 or 5 wide and
+// channel counts that are not a multiple of 16 and whose lane pattern repeats within 4 vectors
+// (O / gcd(O, 16) ≤ 4: 1, 2, 4, 6, 8, 12, ...).
+bool expanded_path_ok(const ConvWindows& s);
+std::size_t expanded_floats(const ConvWindows& s);         // one image's expanded copy
+std::size_t expanded_packed_floats(const ConvWindows& s);  // the kernels and bias, packed
+std::size_t expanded_sums_floats(const ConvWindows& s);    // dW's partial sums
+void expanded_pack(const ConvWindows& s, const float* W, const float* bias, float* packed);
+void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                             float* expanded, float* out);
+// Partial sums of kernel rows [ky0, ky1), over images 0 … count−1 in order.
+void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
+                          float* expanded, float* sums);
+void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW);
+
+// out[o] = Σ_r g[r·O + o] (db of a convolution); false, and nothing written, when O's lane
+// pattern needs more than 8 vectors (lcm(O, 16) > 128).
+bool column_sums(const float* g, std::size_t rows, int O, float* out);
+}  // namespace avx512
+
+}  // namespace hw

@@ -1,0 +1,159 @@
+// conv_direct.cpp — the implicit-GEMM convolution's choice of path, copies and thread split.
+//
+// The copies here are portable (zero-padding, packing the kernels); the products run in the
+// AVX-512 tiles of conv_direct_avx512.cpp. Threads split the forward product and dX by image and
+// dW by blocks of its entries, so every output is computed the same way on any thread count.
+#include "handwritten/nn/conv_direct.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "handwritten/core/matrix.hpp"
+#include "handwritten/core/parallel.hpp"
+
+namespace hw {
+
+namespace {
+
+bool cpu_has_avx512() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+}
+
+// Chosen once: direct when the CPU has AVX-512, unless HW_CONV=im2col.
+bool& direct_chosen() {
+    static bool direct = [] {
+        const char* env = std::getenv("HW_CONV");
+        if (env && std::strcmp(env, "im2col") == 0) return false;
+        return cpu_has_avx512();
+    }();
+    return direct;
+}
+
+}  // namespace
+
+std::string conv_method() { return direct_chosen() ? "direct" : "im2col"; }
+
+bool set_conv_method(const std::string& method) {
+    if (method == "im2col") {
+        direct_chosen() = false;
+        return true;
+    }
+    if (method == "direct" && cpu_has_avx512()) {
+        direct_chosen() = true;
+        return true;
+    }
+    return false;
+}
+
+bool conv_direct_enabled() { return direct_chosen(); }
+
+ConvWindows forward_windows(const ConvGeometry& g) {
+    ConvWindows s;
+    s.in_h = g.input.height + 2 * g.pad;
+    s.in_w = g.input.width + 2 * g.pad;
+    s.channels = g.input.channels;
+    s.kernel_h = g.kernel_h;
+    s.kernel_w = g.kernel_w;
+    s.stride = g.stride;
+    s.out_h = g.out_h();
+    s.out_w = g.out_w();
+    s.out_channels = g.out_channels;
+    return s;
+}
+
+void pad_images(const float* images, int count, int h, int w, int c, int pad_y, int pad_x, float* padded) {
+    const std::size_t row = std::size_t(w) * c, padded_row = std::size_t(w + 2 * pad_x) * c;
+    const std::size_t image = std::size_t(h) * row, padded_image = std::size_t(h + 2 * pad_y) * padded_row;
+    parallel_slices(std::size_t(count), 8, 1, [&](std::size_t n0, std::size_t n1) {
+        for (std::size_t n = n0; n < n1; ++n) {
+            float* out = padded + n * padded_image;
+            const float* in = images + n * image;
+            std::memset(out, 0, padded_row * pad_y * sizeof(float));  // the top border rows
+            for (int y = 0; y < h; ++y) {
+                float* r = out + (std::size_t(y) + pad_y) * padded_row;
+                std::memset(r, 0, std::size_t(pad_x) * c * sizeof(float));
+                std::memcpy(r + std::size_t(pad_x) * c, in + y * row, row * sizeof(float));
+                std::memset(r + std::size_t(pad_x) * c + row, 0, std::size_t(pad_x) * c * sizeof(float));
+            }
+            std::memset(out + (std::size_t(h) + pad_y) * padded_row, 0, padded_row * pad_y * sizeof(float));
+        }
+    });
+}
+
+void pack_forward_kernels(const ConvWindows& s, const float* W, float* packed) {
+    const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
+    std::fill(packed, packed + std::size_t(K) * opad, 0.0f);
+    for (int o = 0; o < O; ++o)
+        for (int k = 0; k < K; ++k) packed[std::size_t(k) * opad + o] = W[std::size_t(o) * K + k];
+}
+
+std::size_t conv_direct_packed_floats(const ConvWindows& s) {
+    if (avx512::expanded_path_ok(s)) return avx512::expanded_packed_floats(s);
+    return std::size_t(s.patch_size()) * s.padded_channels();
+}
+
+std::size_t conv_direct_weight_grad_floats(const ConvWindows& s) {
+    if (avx512::expanded_path_ok(s)) return avx512::expanded_sums_floats(s);
+    return std::size_t(s.patch_size()) * s.padded_channels();
+}
+
+void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
+                         float* packed, float* out) {
+    if (avx512::expanded_path_ok(s)) {
+        avx512::expanded_pack(s, W, bias, packed);
+        parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
+            Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
+            avx512::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
+        });
+        return;
+    }
+    pack_forward_kernels(s, W, packed);
+    parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
+        avx512::conv_forward_images(s, padded, int(n0), int(n1), packed, bias, out);
+    });
+}
+
+void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
+                             float* dW) {
+    const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
+    if (count == 0) {
+        std::fill(dW, dW + std::size_t(O) * K, 0.0f);
+        return;
+    }
+    if (avx512::expanded_path_ok(s)) {  // split by kernel row; each sums every image in order
+        parallel_slices(std::size_t(s.kernel_h), 2, 1, [&](std::size_t ky0, std::size_t ky1) {
+            Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
+            avx512::expanded_weight_grad(s, padded, count, dY, int(ky0), int(ky1), expanded.data(), work);
+        });
+        avx512::expanded_weight_grad_reduce(s, work, dW);
+        return;
+    }
+    const int blocks = avx512::weight_grad_blocks(s);
+    parallel_slices(std::size_t(blocks), 2, 1, [&](std::size_t b0, std::size_t b1) {
+        avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), work);
+    });
+    // work is dWᵀ (K × padded channels): dW[o][k] = work[k][o].
+    for (int o = 0; o < O; ++o)
+        for (int k = 0; k < K; ++k) dW[std::size_t(o) * K + k] = work[std::size_t(k) * opad + o];
+}
+
+void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
+                            float* dX) {
+    const ConvWindows s = forward_windows(g);
+    const int H = g.input.height, Wd = g.input.width, C = g.input.channels, P = g.pad;
+    const std::size_t row = std::size_t(Wd) * C, padded_row = std::size_t(s.in_w) * C;
+    parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
+        std::vector<float> dy_col(std::size_t(g.out_channels) * 12);
+        avx512::conv_input_grad_images(s, dY, W, int(n0), int(n1), dy_col.data(), padded_dx);
+        for (std::size_t n = n0; n < n1; ++n)  // the padded copy's interior is dX
+            for (int y = 0; y < H; ++y)
+                std::memcpy(dX + n * H * row + y * row,
+                            padded_dx + n * s.in_size() + (std::size_t(y) + P) * padded_row + std::size_t(P) * C,
+                            row * sizeof(float));
+    });
+}
+
+}  // namespace hw

@@ -1,0 +1,596 @@
+// conv_direct_avx512.cpp — the register tiles of the implicit-GEMM convolution (conv_direct.hpp).
+//
+// Compiled with the AVX-512 flags (the Makefile's *_avx512.cpp rule) and only ever called after
+// conv_direct.cpp has checked __builtin_cpu_supports("avx512f"). No standard-library templates
+// here: an inline template instantiated under -mavx512f could become the copy the linker keeps
+// for generic code.
+//
+// Both tiles keep MR × NV vectors of 16 channels in registers (up to 24 of the 32) and walk the
+// padded image with the two address parts of conv_direct.hpp:
+//   forward: MR consecutive output pixels × NV·16 output channels; per kernel entry k, NV loads
+//            of the packed kernels and MR broadcasts of window values, MR·NV FMAs;
+//   dW:      MR consecutive kernel entries × NV·16 output channels; per output pixel, NV loads
+//            of dY and MR broadcasts of window values, MR·NV FMAs. The reduction runs over every
+//            pixel of one image with the accumulators in registers; the images go through one
+//            after the other (each image's padded copy and dY stay in L2 while every tile of
+//            dW passes over them), so dW is summed image by image, pixel by pixel, on any thread.
+// Channel counts that are not a multiple of 16 use masked loads and stores of the last vector.
+#include <immintrin.h>
+
+#include "handwritten/nn/conv_direct.hpp"
+
+namespace hw::avx512 {
+
+namespace {
+
+constexpr int kMaxVectors = 4;  // channels per tile: 64
+
+// Rows of a tile: MR·NV accumulators, at most 24 (8 registers left for loads and broadcasts).
+constexpr int rows_for(int nv) { return nv == 1 ? 12 : nv == 2 ? 12 : nv == 3 ? 8 : 6; }
+
+int min_int(int a, int b) { return a < b ? a : b; }
+
+// Lanes of the vector starting at channel `first` that hold one of `channels` channels.
+__mmask16 channel_mask(int first, int channels) {
+    const int left = channels - first;
+    return left >= 16 ? __mmask16(0xFFFF) : left <= 0 ? __mmask16(0) : __mmask16((1u << left) - 1u);
+}
+
+// One step of an MR × NV register tile: acc[i][v] += value(i) · b[v], value(i) broadcast to all
+// lanes. The three products below differ only in where value(i) and b come from.
+template <int MR, int NV, class Value>
+__attribute__((always_inline)) inline void broadcast_fma(__m512 (&acc)[MR][NV], const __m512 (&b)[NV], Value value) {
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i) {
+        const __m512 x = _mm512_set1_ps(value(i));
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(x, b[v], acc[i][v]);
+    }
+}
+
+// ---------------------------------------------------------------- forward
+
+// out pixels [p0, p0 + MR) × channels [o0, o0 + 16·NV) of one image.
+template <int MR, int NV>
+void forward_tile(const ConvWindows& s, const float* in, const float* packed, const float* bias, int p0, int o0,
+                  float* out) {
+    const int C = s.channels, rs = s.in_w * C, row_floats = s.kernel_w * C, opad = s.padded_channels();
+    const float* window[MR];
+    int oy = p0 / s.out_w, ox = p0 - oy * s.out_w;  // one division per tile, then steps
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i) {
+        window[i] = in + std::size_t(oy) * s.stride * rs + std::size_t(ox) * s.stride * C;
+        if (++ox == s.out_w) {
+            ox = 0;
+            ++oy;
+        }
+    }
+    __mmask16 mask[NV];
+    __m512 acc[MR][NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+        mask[v] = channel_mask(o0 + 16 * v, s.out_channels);
+        const __m512 b = bias ? _mm512_maskz_loadu_ps(mask[v], bias + o0 + 16 * v) : _mm512_setzero_ps();
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; ++i) acc[i][v] = b;
+    }
+    for (int ky = 0; ky < s.kernel_h; ++ky) {
+        const float* w = packed + std::size_t(ky) * row_floats * opad + o0;
+        const float* row[MR];
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; ++i) row[i] = window[i] + std::size_t(ky) * rs;
+        // One kernel row of a window: KW·C consecutive floats of the padded image.
+        for (int j = 0; j < row_floats; ++j, w += opad) {
+            __m512 wv[NV];
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_ps(w + 16 * v);
+            broadcast_fma<MR, NV>(acc, wv, [&](int i) { return row[i][j]; });
+        }
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)
+            _mm512_mask_storeu_ps(out + std::size_t(p0 + i) * s.out_channels + o0 + 16 * v, mask[v], acc[i][v]);
+}
+
+template <int NV>
+void forward_tile_rows(int mr, const ConvWindows& s, const float* in, const float* packed, const float* bias, int p0,
+                       int o0, float* out) {
+    switch (mr) {
+#define HW_FORWARD_CASE(M)                                                          \
+    case M:                                                                         \
+        if constexpr (M <= rows_for(NV)) forward_tile<M, NV>(s, in, packed, bias, p0, o0, out); \
+        break;
+        HW_FORWARD_CASE(1) HW_FORWARD_CASE(2) HW_FORWARD_CASE(3) HW_FORWARD_CASE(4) HW_FORWARD_CASE(5)
+        HW_FORWARD_CASE(6) HW_FORWARD_CASE(7) HW_FORWARD_CASE(8) HW_FORWARD_CASE(9) HW_FORWARD_CASE(10)
+        HW_FORWARD_CASE(11) HW_FORWARD_CASE(12)
+#undef HW_FORWARD_CASE
+        default: break;
+    }
+}
+
+void forward_image(const ConvWindows& s, const float* in, const float* packed, const float* bias, float* out) {
+    const int P = s.out_h * s.out_w, opad = s.padded_channels();
+    for (int o0 = 0; o0 < opad; o0 += 16 * kMaxVectors) {
+        const int nv = min_int(kMaxVectors, (opad - o0) / 16), rows = rows_for(nv);
+        for (int p0 = 0; p0 < P; p0 += rows) {
+            const int mr = min_int(rows, P - p0);
+            switch (nv) {
+                case 1: forward_tile_rows<1>(mr, s, in, packed, bias, p0, o0, out); break;
+                case 2: forward_tile_rows<2>(mr, s, in, packed, bias, p0, o0, out); break;
+                case 3: forward_tile_rows<3>(mr, s, in, packed, bias, p0, o0, out); break;
+                default: forward_tile_rows<4>(mr, s, in, packed, bias, p0, o0, out); break;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- dW
+
+// How the K × O product is cut: channel blocks of up to 64, and within each block tiles of
+// consecutive kernel entries that never cross a kernel row (KW·C entries, consecutive floats in
+// every window), of balanced sizes ≤ rows_for(nv).
+struct WeightGradTiling {
+    int channel_blocks, tiles_per_row, kernel_rows;
+    int tiles_per_block() const { return tiles_per_row * kernel_rows; }
+};
+WeightGradTiling weight_grad_tiling(const ConvWindows& s) {
+    const int opad = s.padded_channels(), row_floats = s.kernel_w * s.channels;
+    const int rows = rows_for(min_int(kMaxVectors, opad / 16));
+    return {(opad + 16 * kMaxVectors - 1) / (16 * kMaxVectors), (row_floats + rows - 1) / rows, s.kernel_h};
+}
+
+// dWᵀ rows [k0, k0 + MR) × channels [o0, o0 + 16·NV), over the pixels of one image: added to
+// what dWt holds, or written when `first`. The MR entries are consecutive floats of the window
+// from `entry` (their place in the window at the padded image's origin) on.
+template <int MR, int NV>
+void weight_grad_tile(const ConvWindows& s, const float* entry, const float* dy, int k0, int o0, bool first,
+                      float* dWt) {
+    const int opad = s.padded_channels();
+    __mmask16 mask[NV];
+    __m512 acc[MR][NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) mask[v] = channel_mask(o0 + 16 * v, s.out_channels);
+    float* out = dWt + std::size_t(k0) * opad + o0;
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)  // the first image's sums overwrite what dWt held
+            acc[i][v] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(out + std::size_t(i) * opad + 16 * v);
+    // Pixel (oy, ox)'s window starts at oy·S·rs + ox·S·C: step S·C along a row, and at the
+    // row's end jump to the next one. (Sizes in locals: the loop then reads no memory but x and g.)
+    const std::size_t pixel_step = std::size_t(s.stride) * s.channels;
+    const std::size_t row_jump = std::size_t(s.stride) * s.in_w * s.channels - std::size_t(s.out_w) * pixel_step;
+    const std::size_t g_step = s.out_channels;
+    const int out_w = s.out_w, out_h = s.out_h;
+    const float* g = dy + o0;
+    const float* x = entry;
+    const int pixels = out_h * out_w;
+    for (int p = 0, ox = 0; p < pixels; ++p) {
+        __m512 gv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) gv[v] = _mm512_maskz_loadu_ps(mask[v], g + 16 * v);
+        broadcast_fma<MR, NV>(acc, gv, [&](int i) { return x[i]; });
+        g += g_step;
+        x += pixel_step;
+        if (++ox == out_w) {
+            ox = 0;
+            x += row_jump;
+        }
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + std::size_t(i) * opad + 16 * v, acc[i][v]);
+}
+
+template <int NV>
+void weight_grad_tile_rows(int mr, const ConvWindows& s, const float* entry, const float* dy, int k0, int o0,
+                           bool first, float* dWt) {
+    switch (mr) {
+#define HW_WGRAD_CASE(M)                                                                          \
+    case M:                                                                                       \
+        if constexpr (M <= rows_for(NV)) weight_grad_tile<M, NV>(s, entry, dy, k0, o0, first, dWt); \
+        break;
+        HW_WGRAD_CASE(1) HW_WGRAD_CASE(2) HW_WGRAD_CASE(3) HW_WGRAD_CASE(4) HW_WGRAD_CASE(5) HW_WGRAD_CASE(6)
+        HW_WGRAD_CASE(7) HW_WGRAD_CASE(8) HW_WGRAD_CASE(9) HW_WGRAD_CASE(10) HW_WGRAD_CASE(11)
+        HW_WGRAD_CASE(12)
+#undef HW_WGRAD_CASE
+        default: break;
+    }
+}
+
+// Block b: channel block, then kernel row ky, then the tile within that row (balanced sizes).
+void weight_grad_block(const ConvWindows& s, const WeightGradTiling& t, int b, const float* in, const float* dy,
+                       bool first, float* dWt) {
+    const int opad = s.padded_channels(), row_floats = s.kernel_w * s.channels;
+    const int o0 = (b / t.tiles_per_block()) * 16 * kMaxVectors, in_block = b % t.tiles_per_block();
+    const int ky = in_block / t.tiles_per_row, tile = in_block % t.tiles_per_row;
+    const int nv = min_int(kMaxVectors, (opad - o0) / 16);
+    // Balanced tiles: the first row_floats % tiles_per_row get one entry more.
+    const int base = row_floats / t.tiles_per_row, extra = row_floats % t.tiles_per_row;
+    const int j0 = tile * base + min_int(tile, extra), mr = base + (tile < extra ? 1 : 0);
+    const int k0 = ky * row_floats + j0;
+    const float* entry = in + std::size_t(ky) * s.in_w * s.channels + j0;
+    switch (nv) {
+        case 1: weight_grad_tile_rows<1>(mr, s, entry, dy, k0, o0, first, dWt); break;
+        case 2: weight_grad_tile_rows<2>(mr, s, entry, dy, k0, o0, first, dWt); break;
+        case 3: weight_grad_tile_rows<3>(mr, s, entry, dy, k0, o0, first, dWt); break;
+        default: weight_grad_tile_rows<4>(mr, s, entry, dy, k0, o0, first, dWt); break;
+    }
+}
+
+// ---------------------------------------------------------------- dX
+
+// dX is the adjoint of forward: every window gives back Σ_o dY[p][o] · W[o][k] to the padded
+// pixel it read entry k from (col2im fused into the product). A tile is a column of MR output
+// pixels (oy0 + i, ox) × NV vectors of 16 consecutive entries of one kernel row: their windows
+// lie S·Wp·C floats apart, so the MR read-modify-writes of a tile never overlap each other.
+// dy_col holds the MR pixels' dY rows gathered as O × MR (o-major), so each broadcast is one
+// pointer plus a constant.
+template <int MR, int NV>
+void input_grad_tile(const ConvWindows& s, const float* dy_col, const float* W, int ky, int j0, float* dst) {
+    const int K = s.patch_size(), O = s.out_channels, row_floats = s.kernel_w * s.channels;
+    const std::size_t pixel_gap = std::size_t(s.stride) * s.in_w * s.channels;
+    __mmask16 mask[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) mask[v] = channel_mask(j0 + 16 * v, row_floats);
+    __m512 acc[MR][NV];
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+    const float* w = W + std::size_t(ky) * row_floats + j0;
+    for (int o = 0; o < O; ++o, w += K, dy_col += MR) {
+        __m512 wv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) wv[v] = _mm512_maskz_loadu_ps(mask[v], w + 16 * v);
+        broadcast_fma<MR, NV>(acc, wv, [&](int i) { return dy_col[i]; });
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+            float* to = dst + i * pixel_gap + 16 * v;
+            _mm512_mask_storeu_ps(to, mask[v], _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], to), acc[i][v]));
+        }
+}
+
+template <int NV>
+void input_grad_tile_rows(int mr, const ConvWindows& s, const float* dy_col, const float* W, int ky, int j0,
+                          float* dst) {
+    switch (mr) {
+#define HW_DX_CASE(M)                                                                \
+    case M:                                                                          \
+        if constexpr (M <= rows_for(NV)) input_grad_tile<M, NV>(s, dy_col, W, ky, j0, dst); \
+        break;
+        HW_DX_CASE(1) HW_DX_CASE(2) HW_DX_CASE(3) HW_DX_CASE(4) HW_DX_CASE(5) HW_DX_CASE(6) HW_DX_CASE(7)
+        HW_DX_CASE(8) HW_DX_CASE(9) HW_DX_CASE(10) HW_DX_CASE(11) HW_DX_CASE(12)
+#undef HW_DX_CASE
+        default: break;
+    }
+}
+
+// Vectors per tile for kernel rows of `vectors` vectors: a divisor of it when one is ≤ 4 and > 1.
+int input_grad_vectors(int vectors) {
+    if (vectors <= kMaxVectors) return vectors;
+    for (int nv = kMaxVectors; nv > 1; --nv)
+        if (vectors % nv == 0) return nv;
+    return kMaxVectors;  // the last tile of a row then masks its spare vectors off
+}
+
+// One image: dxp (the padded image's shape, zeroed here) = Σ over windows of dY · W.
+void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dy_col, float* dxp) {
+    const int O = s.out_channels, row_floats = s.kernel_w * s.channels;
+    const int vectors = (row_floats + 15) / 16, nv = input_grad_vectors(vectors), rows = rows_for(nv);
+    const int blocks = (s.out_h + rows - 1) / rows;  // balanced blocks of a column
+    const std::size_t rs = std::size_t(s.in_w) * s.channels;
+    for (std::size_t i = 0; i < s.in_size(); ++i) dxp[i] = 0.0f;
+    for (int ox = 0; ox < s.out_w; ++ox)
+        for (int b = 0; b < blocks; ++b) {
+            const int base = s.out_h / blocks, extra = s.out_h % blocks;
+            const int oy0 = b * base + min_int(b, extra), mr = base + (b < extra ? 1 : 0);
+            for (int i = 0; i < mr; ++i) {  // gather the column's dY rows, o-major
+                const float* from = dy + (std::size_t(oy0 + i) * s.out_w + ox) * O;
+                for (int o = 0; o < O; ++o) dy_col[o * mr + i] = from[o];
+            }
+            for (int ky = 0; ky < s.kernel_h; ++ky)
+                for (int j0 = 0; j0 < row_floats; j0 += 16 * nv) {
+                    float* dst = dxp + std::size_t(oy0) * s.stride * rs + ky * rs + std::size_t(ox) * s.stride * s.channels + j0;
+                    switch (nv) {
+                        case 1: input_grad_tile_rows<1>(mr, s, dy_col, W, ky, j0, dst); break;
+                        case 2: input_grad_tile_rows<2>(mr, s, dy_col, W, ky, j0, dst); break;
+                        case 3: input_grad_tile_rows<3>(mr, s, dy_col, W, ky, j0, dst); break;
+                        default: input_grad_tile_rows<4>(mr, s, dy_col, W, ky, j0, dst); break;
+                    }
+                }
+        }
+}
+
+}  // namespace
+
+void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                         const float* bias, float* out) {
+    for (int n = n0; n < n1; ++n)
+        forward_image(s, padded + std::size_t(n) * s.in_size(), packed, bias, out + std::size_t(n) * s.out_size());
+}
+
+int weight_grad_blocks(const ConvWindows& s) {
+    const WeightGradTiling t = weight_grad_tiling(s);
+    return t.channel_blocks * t.tiles_per_block();
+}
+
+void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
+                        float* dWt) {
+    const WeightGradTiling t = weight_grad_tiling(s);
+    for (int n = 0; n < count; ++n) {
+        const float* in = padded + std::size_t(n) * s.in_size();
+        const float* dy = dY + std::size_t(n) * s.out_size();
+        for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, n == 0, dWt);
+    }
+}
+
+}  // namespace hw::avx512
+
+namespace hw::avx512 {
+
+void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
+                            float* padded_dx) {
+    for (int n = n0; n < n1; ++n)
+        input_grad_image(s, dY + std::size_t(n) * s.out_size(), W, dy_col, padded_dx + std::size_t(n) * s.in_size());
+}
+
+}  // namespace hw::avx512
+
+// ---------------------------------------------------------------- one input channel, stride 1
+//
+// A first layer (C = 1) with few kernels leaves most lanes of a 16-channel vector idle (6 of 16
+// for LeNet-5's six). So for C = 1 and stride 1 the vectors run along an output ROW instead: its
+// Wo·O floats (pixel-major, channel-minor: NHWC) in 16-lane pieces. Lane l of piece t is pixel
+// x = (16t + l) / O, channel o = (16t + l) % O, and needs, for kernel entry (ky, kx), the padded
+// pixel (y + ky, x + kx). An expanded copy of each padded row, E[x·O + o] = row[x] (every pixel
+// repeated O times), makes that ONE contiguous load: E[16t + l + kx·O]. The kernel values a
+// piece needs depend only on the channel pattern of its lanes, i.e. on t mod NPH with
+// NPH = O / gcd(O, 16) (3 for O = 6, 2 for O = 32), so they are packed once as NPH vectors per
+// entry. Every lane then does useful work, and the output pieces are already in NHWC order.
+namespace hw::avx512 {
+
+namespace {
+
+int gcd_int(int a, int b) {
+    while (b) {
+        const int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+int phases(int channels) { return channels / gcd_int(channels, 16); }
+int row_floats_out(const ConvWindows& s) { return s.out_w * s.out_channels; }
+int row_pieces(const ConvWindows& s) { return (row_floats_out(s) + 15) / 16; }
+std::size_t expanded_row(const ConvWindows& s) { return std::size_t(s.in_w) * s.out_channels; }
+// Pieces per forward tile: the largest multiple of NPH ≤ 12, so a tile starts at phase 0.
+constexpr int pieces_per_tile(int nph) { return 12 / nph * nph; }
+
+// E for one padded image (in_h rows of in_w pixels) → expanded (in_h rows of in_w·O floats).
+void expand_image(const ConvWindows& s, const float* in, float* expanded) {
+    const int O = s.out_channels, nph = phases(O);
+    const int len = static_cast<int>(expanded_row(s));
+    // For phase q: idx[q][l], which pixel after the piece's first one lane l repeats, and
+    // step[q], how many pixels the next piece's first one lies further on.
+    alignas(64) int idx[16][16];
+    int step[16];
+    for (int q = 0; q < nph; ++q) {
+        for (int l = 0; l < 16; ++l) idx[q][l] = ((16 * q) % O + l) / O;
+        step[q] = ((16 * q) % O + 16) / O;
+    }
+    const int pixels_in_image = s.in_h * s.in_w;
+    for (int y = 0; y < s.in_h; ++y) {
+        const float* row = in + std::size_t(y) * s.in_w;
+        float* out = expanded + std::size_t(y) * len;
+        const int left_in_image = pixels_in_image - y * s.in_w;
+        for (int t = 0, q = 0, first = 0; 16 * t < len; ++t) {
+            // Whole loads and stores except at the image's and the row's end: the lanes a piece
+            // takes past its row's pixels are never used.
+            const __m512 pixels = first + 16 <= left_in_image
+                                      ? _mm512_loadu_ps(row + first)
+                                      : _mm512_maskz_loadu_ps(channel_mask(first, left_in_image), row + first);
+            const __m512i lanes = _mm512_load_si512(idx[q]);
+            // (the maskz form: GCC 12 warns about the undefined source of the plain one)
+            const __m512 piece = _mm512_maskz_permutexvar_ps(0xFFFF, lanes, pixels);
+            if (16 * t + 16 <= len) _mm512_storeu_ps(out + 16 * t, piece);
+            else _mm512_mask_storeu_ps(out + 16 * t, channel_mask(16 * t, len), piece);
+            first += step[q];
+            if (++q == nph) q = 0;
+        }
+    }
+}
+
+template <int NPH, int KW>
+void expanded_forward_image(const ConvWindows& s, const float* expanded, const float* packed, float* out) {
+    constexpr int NB = pieces_per_tile(NPH);
+    const int pieces = row_pieces(s), len_out = row_floats_out(s), K = s.kernel_h * KW;
+    const std::size_t len = expanded_row(s);
+    const float* bias = packed + std::size_t(K) * NPH * 16;
+    for (int y = 0; y < s.out_h; ++y) {
+        float* out_row = out + std::size_t(y) * len_out;
+        for (int t0 = 0; t0 < pieces; t0 += NB) {
+            __m512 acc[NB];
+#pragma GCC unroll 12
+            for (int b = 0; b < NB; ++b) acc[b] = _mm512_loadu_ps(bias + (b % NPH) * 16);
+            for (int ky = 0; ky < s.kernel_h; ++ky) {
+                const float* e = expanded + (std::size_t(y) + ky) * len + 16 * t0;
+                const float* w = packed + std::size_t(ky) * KW * NPH * 16;
+#pragma GCC unroll 7
+                for (int kx = 0; kx < KW; ++kx) {
+                    __m512 wv[NPH];
+#pragma GCC unroll 4
+                    for (int q = 0; q < NPH; ++q) wv[q] = _mm512_loadu_ps(w + (kx * NPH + q) * 16);
+#pragma GCC unroll 12
+                    for (int b = 0; b < NB; ++b)
+                        acc[b] = _mm512_fmadd_ps(_mm512_loadu_ps(e + 16 * b + kx * s.out_channels), wv[b % NPH], acc[b]);
+                }
+            }
+#pragma GCC unroll 12
+            for (int b = 0; b < NB; ++b)
+                if (t0 + b < pieces)
+                    _mm512_mask_storeu_ps(out_row + 16 * (t0 + b), channel_mask(16 * (t0 + b), len_out), acc[b]);
+        }
+    }
+}
+
+// Sums for kernel row ky over one image into acc_out (NPH × KW pieces): first ? = : +=.
+template <int NPH, int KW>
+void expanded_weight_grad_row(const ConvWindows& s, const float* expanded, const float* dy, int ky, bool first,
+                              float* acc_out) {
+    const int pieces = row_pieces(s), len_out = row_floats_out(s);
+    const std::size_t len = expanded_row(s);
+    __m512 acc[NPH][KW];
+#pragma GCC unroll 4
+    for (int q = 0; q < NPH; ++q)
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) acc[q][kx] = _mm512_setzero_ps();
+    for (int y = 0; y < s.out_h; ++y) {
+        const float* e = expanded + (std::size_t(y) + ky) * len;
+        const float* g = dy + std::size_t(y) * len_out;
+        for (int t0 = 0; t0 < pieces; t0 += NPH)
+#pragma GCC unroll 4
+            for (int q = 0; q < NPH; ++q) {
+                const int t = t0 + q;
+                if (t >= pieces) break;
+                // Lanes past the row's end are masked off: they would be the next row's dY.
+                const __m512 gv = _mm512_maskz_loadu_ps(channel_mask(16 * t, len_out), g + 16 * t);
+#pragma GCC unroll 7
+                for (int kx = 0; kx < KW; ++kx)
+                    acc[q][kx] = _mm512_fmadd_ps(gv, _mm512_loadu_ps(e + 16 * t + kx * s.out_channels), acc[q][kx]);
+            }
+    }
+#pragma GCC unroll 4
+    for (int q = 0; q < NPH; ++q)
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) {
+            float* to = acc_out + (q * KW + kx) * 16;
+            _mm512_storeu_ps(to, first ? acc[q][kx] : _mm512_add_ps(_mm512_loadu_ps(to), acc[q][kx]));
+        }
+}
+
+template <int NPH>
+void expanded_forward_kw(int kw, const ConvWindows& s, const float* e, const float* packed, float* out) {
+    if (kw == 3) expanded_forward_image<NPH, 3>(s, e, packed, out);
+    else expanded_forward_image<NPH, 5>(s, e, packed, out);
+}
+template <int NPH>
+void expanded_weight_grad_kw(int kw, const ConvWindows& s, const float* e, const float* dy, int ky, bool first,
+                             float* acc) {
+    if (kw == 3) expanded_weight_grad_row<NPH, 3>(s, e, dy, ky, first, acc);
+    else expanded_weight_grad_row<NPH, 5>(s, e, dy, ky, first, acc);
+}
+
+}  // namespace
+
+bool expanded_path_ok(const ConvWindows& s) {
+    // Channel counts that fill whole vectors (16, 32, 64) waste no lanes on the channel tiles,
+    // which measured faster for them (no expanded copy to write and read).
+    return s.channels == 1 && s.stride == 1 && (s.kernel_w == 3 || s.kernel_w == 5) && s.out_channels % 16 != 0 &&
+           phases(s.out_channels) <= 4;
+}
+
+std::size_t expanded_floats(const ConvWindows& s) {
+    // The rows, plus what the last tile of the last row reads past them (a whole tile of
+    // pieces and the kernel's width), rounded up.
+    return std::size_t(s.in_h) * expanded_row(s) + 16 * 12 + std::size_t(s.kernel_w) * s.out_channels + 64;
+}
+
+std::size_t expanded_packed_floats(const ConvWindows& s) {
+    return (std::size_t(s.patch_size()) + 1) * phases(s.out_channels) * 16;
+}
+
+void expanded_pack(const ConvWindows& s, const float* W, const float* bias, float* packed) {
+    const int O = s.out_channels, K = s.patch_size(), nph = phases(O);
+    for (int k = 0; k <= K; ++k)  // entry K: the bias
+        for (int q = 0; q < nph; ++q)
+            for (int l = 0; l < 16; ++l) {
+                const int o = (16 * q + l) % O;
+                packed[(std::size_t(k) * nph + q) * 16 + l] = k < K ? W[std::size_t(o) * K + k] : bias ? bias[o] : 0.0f;
+            }
+}
+
+void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                             float* expanded, float* out) {
+    for (int n = n0; n < n1; ++n) {
+        expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
+        float* y = out + std::size_t(n) * s.out_size();
+        switch (phases(s.out_channels)) {
+            case 1: expanded_forward_kw<1>(s.kernel_w, s, expanded, packed, y); break;
+            case 2: expanded_forward_kw<2>(s.kernel_w, s, expanded, packed, y); break;
+            case 3: expanded_forward_kw<3>(s.kernel_w, s, expanded, packed, y); break;
+            default: expanded_forward_kw<4>(s.kernel_w, s, expanded, packed, y); break;
+        }
+    }
+}
+
+void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
+                          float* expanded, float* sums) {
+    const int nph = phases(s.out_channels), per_row = nph * s.kernel_w * 16;
+    for (int n = 0; n < count; ++n) {
+        expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
+        const float* dy = dY + std::size_t(n) * s.out_size();
+        for (int ky = ky0; ky < ky1; ++ky) {
+            float* acc = sums + std::size_t(ky) * per_row;
+            switch (nph) {
+                case 1: expanded_weight_grad_kw<1>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+                case 2: expanded_weight_grad_kw<2>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+                case 3: expanded_weight_grad_kw<3>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+                default: expanded_weight_grad_kw<4>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+            }
+        }
+    }
+}
+
+std::size_t expanded_sums_floats(const ConvWindows& s) {
+    return std::size_t(s.kernel_h) * phases(s.out_channels) * s.kernel_w * 16;
+}
+
+void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW) {
+    const int O = s.out_channels, K = s.patch_size(), nph = phases(O);
+    for (int i = 0; i < O * K; ++i) dW[i] = 0.0f;
+    for (int ky = 0; ky < s.kernel_h; ++ky)
+        for (int q = 0; q < nph; ++q)
+            for (int kx = 0; kx < s.kernel_w; ++kx) {
+                const float* piece = sums + ((std::size_t(ky) * nph + q) * s.kernel_w + kx) * 16;
+                for (int l = 0; l < 16; ++l) dW[std::size_t((16 * q + l) % O) * K + ky * s.kernel_w + kx] += piece[l];
+            }
+}
+
+}  // namespace hw::avx512
+
+// ---------------------------------------------------------------- db
+
+namespace hw::avx512 {
+
+// db[o] = Σ_rows dY[r][o], read as one flat array of rows·O floats in pieces of L = lcm(O, 16)
+// floats: lane l of a piece always belongs to channel l mod O, so L/16 vector sums cover every
+// row, and the lanes are folded into the O sums at the end. Fixed order, one thread.
+bool column_sums(const float* g, std::size_t rows, int O, float* out) {
+    const int L = O / gcd_int(O, 16) * 16, nv = L / 16;
+    if (nv > 8) return false;
+    __m512 acc[8];
+    for (int v = 0; v < 8; ++v) acc[v] = _mm512_setzero_ps();
+    const std::size_t total = rows * std::size_t(O);
+    std::size_t i = 0;
+    for (; i + L <= total; i += L)
+        for (int v = 0; v < nv; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_loadu_ps(g + i + 16 * v));
+    for (int v = 0; v < nv && i + 16 * v < total; ++v) {  // the last, partial piece
+        const std::size_t left = total - i - 16 * v;
+        const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
+        acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(mask, g + i + 16 * v));
+    }
+    alignas(64) float lanes[128];
+    for (int v = 0; v < nv; ++v) _mm512_store_ps(lanes + 16 * v, acc[v]);
+    for (int o = 0; o < O; ++o) out[o] = 0.0f;
+    for (int l = 0; l < L; ++l) out[l % O] += lanes[l];
+    return true;
+}
+
+}  // namespace hw::avx512
