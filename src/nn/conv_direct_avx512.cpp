@@ -48,6 +48,27 @@ __attribute__((always_inline)) inline void broadcast_fma(__m512 (&acc)[MR][NV], 
     }
 }
 
+// The tile kernels are templates, so that their accumulators are registers; the tile a shape
+// needs is known only at run time. with_tile(mr, nv, body) runs body.template operator()<MR, NV>()
+// for MR = mr (1 … rows_for(NV)) and NV = nv (1 … 4).
+template <int NV, int MR = 1, class Body>
+void with_rows(int mr, Body& body) {
+    if constexpr (MR <= rows_for(NV)) {
+        if (mr == MR) body.template operator()<MR, NV>();
+        else with_rows<NV, MR + 1>(mr, body);
+    }
+}
+
+template <class Body>
+void with_tile(int mr, int nv, Body body) {
+    switch (nv) {
+        case 1: with_rows<1>(mr, body); break;
+        case 2: with_rows<2>(mr, body); break;
+        case 3: with_rows<3>(mr, body); break;
+        default: with_rows<4>(mr, body); break;
+    }
+}
+
 // ---------------------------------------------------------------- forward
 
 // out pixels [p0, p0 + MR) × channels [o0, o0 + 16·NV) of one image.
@@ -94,34 +115,13 @@ void forward_tile(const ConvWindows& s, const float* in, const float* packed, co
             _mm512_mask_storeu_ps(out + std::size_t(p0 + i) * s.out_channels + o0 + 16 * v, mask[v], acc[i][v]);
 }
 
-template <int NV>
-void forward_tile_rows(int mr, const ConvWindows& s, const float* in, const float* packed, const float* bias, int p0,
-                       int o0, float* out) {
-    switch (mr) {
-#define HW_FORWARD_CASE(M)                                                          \
-    case M:                                                                         \
-        if constexpr (M <= rows_for(NV)) forward_tile<M, NV>(s, in, packed, bias, p0, o0, out); \
-        break;
-        HW_FORWARD_CASE(1) HW_FORWARD_CASE(2) HW_FORWARD_CASE(3) HW_FORWARD_CASE(4) HW_FORWARD_CASE(5)
-        HW_FORWARD_CASE(6) HW_FORWARD_CASE(7) HW_FORWARD_CASE(8) HW_FORWARD_CASE(9) HW_FORWARD_CASE(10)
-        HW_FORWARD_CASE(11) HW_FORWARD_CASE(12)
-#undef HW_FORWARD_CASE
-        default: break;
-    }
-}
-
 void forward_image(const ConvWindows& s, const float* in, const float* packed, const float* bias, float* out) {
     const int P = s.out_h * s.out_w, opad = s.padded_channels();
     for (int o0 = 0; o0 < opad; o0 += 16 * kMaxVectors) {
         const int nv = min_int(kMaxVectors, (opad - o0) / 16), rows = rows_for(nv);
         for (int p0 = 0; p0 < P; p0 += rows) {
             const int mr = min_int(rows, P - p0);
-            switch (nv) {
-                case 1: forward_tile_rows<1>(mr, s, in, packed, bias, p0, o0, out); break;
-                case 2: forward_tile_rows<2>(mr, s, in, packed, bias, p0, o0, out); break;
-                case 3: forward_tile_rows<3>(mr, s, in, packed, bias, p0, o0, out); break;
-                default: forward_tile_rows<4>(mr, s, in, packed, bias, p0, o0, out); break;
-            }
+            with_tile(mr, nv, [&]<int MR, int NV>() { forward_tile<MR, NV>(s, in, packed, bias, p0, o0, out); });
         }
     }
 }
@@ -185,22 +185,6 @@ void weight_grad_tile(const ConvWindows& s, const float* entry, const float* dy,
         for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + std::size_t(i) * opad + 16 * v, acc[i][v]);
 }
 
-template <int NV>
-void weight_grad_tile_rows(int mr, const ConvWindows& s, const float* entry, const float* dy, int k0, int o0,
-                           bool first, float* dWt) {
-    switch (mr) {
-#define HW_WGRAD_CASE(M)                                                                          \
-    case M:                                                                                       \
-        if constexpr (M <= rows_for(NV)) weight_grad_tile<M, NV>(s, entry, dy, k0, o0, first, dWt); \
-        break;
-        HW_WGRAD_CASE(1) HW_WGRAD_CASE(2) HW_WGRAD_CASE(3) HW_WGRAD_CASE(4) HW_WGRAD_CASE(5) HW_WGRAD_CASE(6)
-        HW_WGRAD_CASE(7) HW_WGRAD_CASE(8) HW_WGRAD_CASE(9) HW_WGRAD_CASE(10) HW_WGRAD_CASE(11)
-        HW_WGRAD_CASE(12)
-#undef HW_WGRAD_CASE
-        default: break;
-    }
-}
-
 // Block b: channel block, then kernel row ky, then the tile within that row (balanced sizes).
 void weight_grad_block(const ConvWindows& s, const WeightGradTiling& t, int b, const float* in, const float* dy,
                        bool first, float* dWt) {
@@ -213,12 +197,7 @@ void weight_grad_block(const ConvWindows& s, const WeightGradTiling& t, int b, c
     const int j0 = tile * base + min_int(tile, extra), mr = base + (tile < extra ? 1 : 0);
     const int k0 = ky * row_floats + j0;
     const float* entry = in + std::size_t(ky) * s.in_w * s.channels + j0;
-    switch (nv) {
-        case 1: weight_grad_tile_rows<1>(mr, s, entry, dy, k0, o0, first, dWt); break;
-        case 2: weight_grad_tile_rows<2>(mr, s, entry, dy, k0, o0, first, dWt); break;
-        case 3: weight_grad_tile_rows<3>(mr, s, entry, dy, k0, o0, first, dWt); break;
-        default: weight_grad_tile_rows<4>(mr, s, entry, dy, k0, o0, first, dWt); break;
-    }
+    with_tile(mr, nv, [&]<int MR, int NV>() { weight_grad_tile<MR, NV>(s, entry, dy, k0, o0, first, dWt); });
 }
 
 // ---------------------------------------------------------------- dX
@@ -257,21 +236,6 @@ void input_grad_tile(const ConvWindows& s, const float* dy_col, const float* W, 
         }
 }
 
-template <int NV>
-void input_grad_tile_rows(int mr, const ConvWindows& s, const float* dy_col, const float* W, int ky, int j0,
-                          float* dst) {
-    switch (mr) {
-#define HW_DX_CASE(M)                                                                \
-    case M:                                                                          \
-        if constexpr (M <= rows_for(NV)) input_grad_tile<M, NV>(s, dy_col, W, ky, j0, dst); \
-        break;
-        HW_DX_CASE(1) HW_DX_CASE(2) HW_DX_CASE(3) HW_DX_CASE(4) HW_DX_CASE(5) HW_DX_CASE(6) HW_DX_CASE(7)
-        HW_DX_CASE(8) HW_DX_CASE(9) HW_DX_CASE(10) HW_DX_CASE(11) HW_DX_CASE(12)
-#undef HW_DX_CASE
-        default: break;
-    }
-}
-
 // Vectors per tile for kernel rows of `vectors` vectors: a divisor of it when one is ≤ 4 and > 1.
 int input_grad_vectors(int vectors) {
     if (vectors <= kMaxVectors) return vectors;
@@ -298,12 +262,7 @@ void input_grad_image(const ConvWindows& s, const float* dy, const float* W, flo
             for (int ky = 0; ky < s.kernel_h; ++ky)
                 for (int j0 = 0; j0 < row_floats; j0 += 16 * nv) {
                     float* dst = dxp + std::size_t(oy0) * s.stride * rs + ky * rs + std::size_t(ox) * s.stride * s.channels + j0;
-                    switch (nv) {
-                        case 1: input_grad_tile_rows<1>(mr, s, dy_col, W, ky, j0, dst); break;
-                        case 2: input_grad_tile_rows<2>(mr, s, dy_col, W, ky, j0, dst); break;
-                        case 3: input_grad_tile_rows<3>(mr, s, dy_col, W, ky, j0, dst); break;
-                        default: input_grad_tile_rows<4>(mr, s, dy_col, W, ky, j0, dst); break;
-                    }
+                    with_tile(mr, nv, [&]<int MR, int NV>() { input_grad_tile<MR, NV>(s, dy_col, W, ky, j0, dst); });
                 }
         }
 }
