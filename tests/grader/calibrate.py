@@ -16,6 +16,7 @@ import sys
 from typing import Callable, List
 
 import engine
+import regions as rg
 from rubric import Item
 
 FULL_AT = 0.8  # full credit at this fraction of the solution's slowest speed-up
@@ -36,7 +37,6 @@ def rubric_line(item: Item, scale: str) -> str:
 
 def calibrate(args, items_for: Callable[[str, object], List[Item]], grade_target: str) -> int:
     tree = os.path.abspath(args.tree)
-    import regions as rg
     items = [i for i in items_for(tree, rg.parse_chapters(args.chapters)) if i.kind == "perf"]
     if not items:
         print("calibrate: no perf items in these chapters")
@@ -61,7 +61,7 @@ def calibrate(args, items_for: Callable[[str, object], List[Item]], grade_target
         for _ in range(args.rounds):
             data = engine._time_once(tree, item, args.reps)
             if "error" in data or not data.get("correct"):
-                failure = data.get("error", "the solution's kernel is wrong") if isinstance(data, dict) else "no result"
+                failure = data.get("error", "the solution's kernel is wrong")
                 break
             ratios += data["ratios"]
         if failure:

@@ -247,6 +247,8 @@ def cmd_student(args) -> None:
 
 def grade(args) -> int:
     start = time.time()
+    if args.untimed_credit not in ("full", "none"):  # argparse does not check a default from the environment
+        fail(f"HW_GRADE_UNTIMED='{args.untimed_credit}': expected full or none")
     tree = os.path.abspath(args.tree)
     notes: List[str] = []
     if args.prepared:
