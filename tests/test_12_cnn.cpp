@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/nn/conv2d.hpp"
 #include "handwritten/nn/conv_direct.hpp"
+#include "handwritten/nn/dense.hpp"
 #include "handwritten/nn/flatten.hpp"
 #include "handwritten/nn/im2col.hpp"
 #include "handwritten/nn/max_pool2d.hpp"
@@ -495,7 +497,9 @@ TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and
 
 TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins argmax of a plain scan") {
     // Inputs drawn from {−2, …, 2}, so most windows hold ties; channel counts 1 to 70 (one
-    // vector of 16, several, a masked last one), windows 2 and 3, odd sizes, 3 images.
+    // vector of 16, several, a masked last one), windows 2 and 3, odd sizes, 3 images. Backward:
+    // each dY value lands on its window's first maximum alone, and every other input (the
+    // dropped last row and column too) gets exactly 0, even where dX held garbage before.
     hw::Rng rng(21);
     for (const std::string& method : conv_methods()) {
         ConvMethodScope route(method);
@@ -511,6 +515,11 @@ TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins ar
                 Matrix Y;
                 pool.forward(X, Y, true);
                 const hw::ImageShape out = pool.output_image();
+                const Matrix dY = random_matrix(3, out.size(), rng);
+                Matrix dX(3, in.size());
+                dX.fill(std::nanf(""));  // a reused buffer: nothing of it may survive
+                pool.backward(dY, dX);
+                Matrix routed(3, in.size());  // the expected dX, built by the plain scan below
                 int wrong = 0;
                 for (int n = 0; n < 3; ++n)
                     for (int oy = 0; oy < out.height; ++oy)
@@ -525,8 +534,12 @@ TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins ar
                                 const std::size_t j = (std::size_t(oy) * out.width + ox) * c + ch;
                                 wrong += Y(n, j) != X(n, best);
                                 wrong += pool.argmax()[n * out.size() + j] != best;
+                                routed(n, best) = dY(n, j);
                             }
                 CHECK(wrong == 0);
+                int wrong_grad = 0;
+                for (std::size_t i = 0; i < dX.size(); ++i) wrong_grad += !(dX.data()[i] == routed.data()[i]);
+                CHECK(wrong_grad == 0);
             }
     }
 }
@@ -597,6 +610,55 @@ TEST_CASE("The presets have the yardstick's layers and parameter counts; shapes 
                     std::invalid_argument);
     CHECK_THROWS_AS(hw::build_network(hw::NetSpec::parse("fc3,conv3x3x1,fc2"), hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng),
                     std::invalid_argument);  // a 3-vector is no image for a 3×3 kernel
+}
+
+TEST_CASE("\"relu,pool\" is built pool first, with the values and gradients of the written order") {
+    // build_network runs a ReLU followed by a max-pool as the pool, then the ReLU. The same
+    // weights in a network hand-built in the written order must give the same logits and the
+    // same gradients, bit for bit: each value is either passed on or zeroed, in either order.
+    // Inputs centred on 0 give windows whose maxima are negative (the ReLU zeroes them).
+    for (const std::string& method : conv_methods()) {
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        hw::Rng rng(31);
+        hw::Sequential built = hw::build_network(hw::NetSpec::parse("conv3x3x20p1,relu,pool2,fc3"), hw::Shape{6, 6, 2},
+                                                 hw::Init::HeNormal, rng);
+        const std::string summary = built.summary();
+        CHECK(summary.find("maxpool") < summary.find("relu"));
+        CHECK(built.config() == "net=conv3x3x20p1,relu,pool2,fc3 input=6x6x2");  // the model file keeps the text
+        hw::ConvGeometry g;
+        g.input = {6, 6, 2};
+        g.kernel_h = g.kernel_w = 3;
+        g.pad = 1;
+        g.out_channels = 20;
+        hw::Sequential written(hw::Shape{6, 6, 2});
+        auto conv = std::make_unique<hw::Conv2D>(g);
+        const std::vector<hw::Param> built_params = built.params();
+        conv->weights() = built_params[0].value->clone();
+        conv->bias() = built_params[1].value->clone();
+        written.add(std::move(conv));
+        written.add(std::make_unique<hw::Relu>());
+        written.add(std::make_unique<hw::MaxPool2D>(hw::ImageShape{6, 6, 20}, 2));
+        written.add(std::make_unique<hw::Flatten>(hw::ImageShape{3, 3, 20}));
+        auto dense = std::make_unique<hw::Dense>(180, 3);
+        written.add(std::move(dense));
+        std::vector<hw::Param> written_params = written.params();
+        REQUIRE(written_params.size() == built_params.size());
+        for (std::size_t i = 2; i < written_params.size(); ++i) *written_params[i].value = built_params[i].value->clone();
+        const Matrix X = random_matrix(4, 72, rng);
+        const Matrix a = built.forward(X, true).clone(), b = written.forward(X, true).clone();
+        REQUIRE(a.size() == b.size());
+        CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+        const Matrix dlogits = random_matrix(4, 3, rng);
+        built.backward(dlogits);
+        written.backward(dlogits);
+        for (std::size_t i = 0; i < built_params.size(); ++i) {
+            CAPTURE(built_params[i].name);
+            const Matrix& ga = *built_params[i].grad;
+            const Matrix& gb = *written_params[i].grad;
+            CHECK(std::memcmp(ga.data(), gb.data(), ga.size() * sizeof(float)) == 0);
+        }
+    }
 }
 
 TEST_CASE("Whole-network gradient check: conv, relu, pool, conv, flatten, dense with cross-entropy") {

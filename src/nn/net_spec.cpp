@@ -181,6 +181,7 @@ Sequential build_network(const NetSpec& spec, const Shape& input, Init init, Rng
     std::vector<float> dropout_rates;  // in order of the dropout items
     Shape shape = input;
     int convs = 0, denses = 0;
+    bool previous_is_relu = false;
     for (const LayerSpec& item : spec.layers) {
         std::unique_ptr<Layer> layer;
         switch (item.kind) {
@@ -197,7 +198,13 @@ Sequential build_network(const NetSpec& spec, const Shape& input, Init init, Rng
                 layer = std::move(conv);
                 break;
             }
-            case Kind::Pool: layer = std::make_unique<MaxPool2D>(image_of(shape, item), item.pool); break;
+            case Kind::Pool:
+                layer = std::make_unique<MaxPool2D>(image_of(shape, item), item.pool);
+                if (previous_is_relu) {  // "relu,pool" runs as pool, relu (see build_network's comment)
+                    shape = layer->output_shape(shape);
+                    std::swap(layers.back(), layer);  // layer is the ReLU now: it keeps the pooled shape
+                }
+                break;
             case Kind::Flatten: layer = std::make_unique<Flatten>(image_of(shape, item)); break;
             case Kind::Dense: {
                 if (shape.dims.size() != 1) {  // an image arrives: flatten it first
@@ -218,6 +225,7 @@ Sequential build_network(const NetSpec& spec, const Shape& input, Init init, Rng
         }
         if (layer) shape = layer->output_shape(shape);
         layers.push_back(std::move(layer));
+        previous_is_relu = item.kind == Kind::Relu;
     }
     Rng dropout_seeds(dropout_rates.empty() ? 0 : rng.next_u64());
     std::size_t next_dropout = 0;

@@ -66,6 +66,12 @@ const std::vector<std::pair<std::string, std::string>>& net_presets();
 // first fc that follows an image. The network is described as kind "cnn" with the config
 // "net=<spec> input=HxWxC" for its model file. std::invalid_argument when a layer does not fit
 // the shape it gets (a kernel larger than the padded image, a pool larger than the map).
+//
+// A "relu" directly followed by a "pool" is built as the max-pool first, then the ReLU. The two
+// commute, values and gradients alike: ReLU never changes which value of a window is largest, and
+// where that largest value is ≤ 0 both orders give 0 and route no gradient. Pooling first leaves
+// the ReLU a quarter of the values to touch (for 2×2 pools), forward and backward.
+// The spec text (and so the model file) keeps the order as written; summary() shows the built one.
 Sequential build_network(const NetSpec& spec, const Shape& input, Init init, Rng& rng);
 // The same from a model file's config "net=... input=HxWxC" (unknown keys are ignored).
 Sequential network_from_config(const std::string& config, Init init, Rng& rng);
