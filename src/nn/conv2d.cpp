@@ -128,18 +128,10 @@ void Conv2D::backward_direct(const Matrix& dY, Matrix& dX) {
     const ConvWindows s = forward_windows(g_);
     const int B = static_cast<int>(dY.rows()), P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
     Stopwatch clock;
-    // dW (O × K) = dYᵀ · cols, summed image by image
+    // dW (O × K) = dYᵀ · cols, summed image by image; db = column sums of dY, in the same pass
     ensure_shape(weight_grad_work_, 1, conv_direct_weight_grad_floats(s));
-    conv_direct_weight_grad(s, padded_.data(), B, dY.data(), weight_grad_work_.data(), dW_.data());
+    conv_direct_weight_grad(s, padded_.data(), B, dY.data(), weight_grad_work_.data(), dW_.data(), db_.data());
     count_product(clock.seconds(), O, K, double(B) * P);
-    // db = column sums of dY
-    float* db = db_.data();
-    if (!avx512::column_sums(dY.data(), std::size_t(B) * P, O, db)) {
-        std::fill(db, db + O, 0.0f);
-        const float* g = dY.data();
-        for (std::size_t r = 0; r < std::size_t(B) * P; ++r)
-            for (int o = 0; o < O; ++o) db[o] += g[r * O + o];
-    }
     if (!input_grad_needed_) return;
     // dX = col2im(dY · W), the product's tiles added straight onto the padded pixels
     clock.restart();

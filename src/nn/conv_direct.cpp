@@ -116,11 +116,26 @@ void conv_direct_forward(const ConvWindows& s, const float* padded, int count, c
     });
 }
 
+namespace {
+
+// db = column sums of dY (count·P × O) in row order, where the dW pass does not make them.
+void bias_grad_by_rows(const ConvWindows& s, const float* dY, int count, float* db) {
+    const std::size_t rows = std::size_t(count) * s.out_h * s.out_w;
+    const int O = s.out_channels;
+    if (avx512::column_sums(dY, rows, O, db)) return;
+    std::fill(db, db + O, 0.0f);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (int o = 0; o < O; ++o) db[o] += dY[r * O + o];
+}
+
+}  // namespace
+
 void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
-                             float* dW) {
+                             float* dW, float* db) {
     const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
     if (count == 0) {
         std::fill(dW, dW + std::size_t(O) * K, 0.0f);
+        std::fill(db, db + O, 0.0f);
         return;
     }
     if (avx512::expanded_path_ok(s)) {  // split by kernel row; each sums every image in order
@@ -129,11 +144,13 @@ void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int coun
             avx512::expanded_weight_grad(s, padded, count, dY, int(ky0), int(ky1), expanded.data(), work);
         });
         avx512::expanded_weight_grad_reduce(s, work, dW);
+        bias_grad_by_rows(s, dY, count, db);
         return;
     }
     const int blocks = avx512::weight_grad_blocks(s);
     parallel_slices(std::size_t(blocks), 2, 1, [&](std::size_t b0, std::size_t b1) {
-        avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), work);
+        avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), work,
+                                   b1 == std::size_t(blocks) ? db : nullptr);
     });
     // work is dWᵀ (K × padded channels): dW[o][k] = work[k][o].
     for (int o = 0; o < O; ++o)

@@ -280,13 +280,41 @@ int weight_grad_blocks(const ConvWindows& s) {
     return t.channel_blocks * t.tiles_per_block();
 }
 
+namespace {
+
+// db (+)= Σ over one image's pixels of dy (P × O), in pixel order, 64 channels at a time in
+// registers; `first` overwrites db. Run right after the image's dW tiles, while dy is in cache.
+void add_bias_grad(const ConvWindows& s, const float* dy, bool first, float* db) {
+    const int O = s.out_channels, pixels = s.out_h * s.out_w;
+    for (int o0 = 0; o0 < O; o0 += 16 * kMaxVectors) {
+        __mmask16 mask[kMaxVectors];
+        __m512 acc[kMaxVectors];
+        for (int v = 0; v < kMaxVectors; ++v) {
+            mask[v] = channel_mask(o0 + 16 * v, O);
+            acc[v] = _mm512_setzero_ps();
+        }
+        const float* g = dy + o0;
+        for (int p = 0; p < pixels; ++p, g += O)
+#pragma GCC unroll 4
+            for (int v = 0; v < kMaxVectors; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(mask[v], g + 16 * v));
+        for (int v = 0; v < kMaxVectors; ++v) {
+            float* to = db + o0 + 16 * v;
+            const __m512 sum = first ? acc[v] : _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], to), acc[v]);
+            _mm512_mask_storeu_ps(to, mask[v], sum);
+        }
+    }
+}
+
+}  // namespace
+
 void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
-                        float* dWt) {
+                        float* dWt, float* db) {
     const WeightGradTiling t = weight_grad_tiling(s);
     for (int n = 0; n < count; ++n) {
         const float* in = padded + std::size_t(n) * s.in_size();
         const float* dy = dY + std::size_t(n) * s.out_size();
         for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, n == 0, dWt);
+        if (db) add_bias_grad(s, dy, n == 0, db);
     }
 }
 

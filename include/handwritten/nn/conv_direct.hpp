@@ -74,10 +74,12 @@ std::size_t conv_direct_weight_grad_floats(const ConvWindows& s);
 // conv_direct_packed_floats(s). Split by image.
 void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
                          float* packed, float* out);
-// dW (O × K) = Σ over the count images and their pixels of dY[p][o] · window p's entry k.
-// work: conv_direct_weight_grad_floats(s) floats of scratch. Split by blocks of dW.
+// dW (O × K) = Σ over the count images and their pixels of dY[p][o] · window p's entry k, and
+// db (O) = Σ of dY's rows. work: conv_direct_weight_grad_floats(s) floats of scratch. Split by
+// blocks of dW; db is summed by the thread with the last blocks, in the same fixed order on
+// any thread count.
 void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
-                             float* dW);
+                             float* dW, float* db);
 // dX (count × H·W·C of g) = col2im(dY · W) for W (O × K). padded_dx: count × in_size() floats of
 // scratch (the gradient with respect to the padded copy). Split by image.
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
@@ -90,9 +92,11 @@ void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int 
 // dWᵀ blocks: the product splits into weight_grad_blocks(s) independent blocks of K × O.
 int weight_grad_blocks(const ConvWindows& s);
 // Blocks [b0, b1) of dWᵀ (K × padded_channels(), row k = entry k of every kernel), each summed
-// over images 0 … count−1 in order and over their pixels in order.
+// over images 0 … count−1 in order and over their pixels in order. db: nullptr, or out_channels
+// floats that get db = Σ over the images (in order) of each image's pixel sum of dY (in order),
+// computed after that image's blocks while its dY is still in cache.
 void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
-                        float* dWt);
+                        float* dWt, float* db);
 // Images [n0, n1) of dY (count × out_size) → padded_dx (count × in_size), each zeroed first and
 // then given Σ over its windows of dY · W (W: O × K). dy_col: O × 12 floats of scratch.
 void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
