@@ -27,6 +27,7 @@
 #include "handwritten/gemm/gemm.hpp"
 #include "handwritten/nn/conv2d.hpp"
 #include "handwritten/nn/conv_direct.hpp"
+#include "handwritten/nn/conv_pool2d.hpp"
 #include "handwritten/nn/dense.hpp"
 #include "handwritten/nn/flatten.hpp"
 #include "handwritten/nn/im2col.hpp"
@@ -544,6 +545,67 @@ TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins ar
     }
 }
 
+TEST_CASE("ConvPool2D gives the numbers of Conv2D then MaxPool2D, bit for bit, in any grouping of the images") {
+    // Shapes for both direct-path kernels (one input channel and 6 kernels: the row-wise
+    // tiles; 3 and 16 channels: the channel tiles), stride 2, a pool that drops a last row and
+    // column, and groups of 1, 2 and 4 images of a batch of 5 (the last group short), plus the
+    // automatic size. The first layer's case, no dX, is checked too.
+    struct Case {
+        hw::ImageShape input;
+        int kernel, stride, pad, out_channels, pool;
+    };
+    const std::vector<Case> cases = {
+        {{9, 8, 1}, 3, 1, 1, 6, 2}, {{8, 8, 3}, 3, 1, 1, 20, 2}, {{9, 7, 16}, 5, 1, 2, 32, 2}, {{11, 11, 3}, 3, 2, 1, 16, 3}};
+    hw::Rng rng(41);
+    for (const std::string& method : conv_methods()) {
+        ConvMethodScope route(method);
+        CAPTURE(method);
+        for (const Case& c : cases) {
+            hw::ConvGeometry g;
+            g.input = c.input;
+            g.kernel_h = g.kernel_w = c.kernel;
+            g.stride = c.stride;
+            g.pad = c.pad;
+            g.out_channels = c.out_channels;
+            CAPTURE(g.to_string());
+            hw::Conv2D conv(g);
+            conv.initialize(hw::Init::HeUniform, rng);
+            conv.bias().fill_uniform(rng, -0.5f, 0.5f);
+            hw::MaxPool2D pool(g.output(), c.pool);
+            const Matrix X = random_matrix(5, g.input.size(), rng);
+            const Matrix dP = random_matrix(5, pool.output_image().size(), rng);
+            Matrix Yc, P, dYc, dX;
+            conv.forward(X, Yc, true);
+            pool.forward(Yc, P, true);
+            pool.backward(dP, dYc);
+            conv.backward(dYc, dX);
+            for (int group : {1, 2, 4, 0})
+                for (bool input_grad : {true, false}) {
+                    CAPTURE(group);
+                    CAPTURE(input_grad);
+                    auto conv_copy = std::make_unique<hw::Conv2D>(g);
+                    conv_copy->weights() = conv.weights().clone();
+                    conv_copy->bias() = conv.bias().clone();
+                    hw::ConvPool2D pair(std::move(conv_copy), std::make_unique<hw::MaxPool2D>(g.output(), c.pool));
+                    pair.set_group_images(group);
+                    pair.set_input_grad_needed(input_grad);
+                    Matrix P2, dX2(5, g.input.size());
+                    dX2.fill(7.0f);
+                    pair.forward(X, P2, true);
+                    pair.backward(dP, dX2);
+                    REQUIRE(P2.size() == P.size());
+                    CHECK(std::memcmp(P2.data(), P.data(), P.size() * sizeof(float)) == 0);
+                    const Matrix& dW = pair.conv().weight_grad();
+                    const Matrix& db = pair.conv().bias_grad();
+                    CHECK(std::memcmp(dW.data(), conv.weight_grad().data(), dW.size() * sizeof(float)) == 0);
+                    CHECK(std::memcmp(db.data(), conv.bias_grad().data(), db.size() * sizeof(float)) == 0);
+                    if (input_grad) CHECK(std::memcmp(dX2.data(), dX.data(), dX.size() * sizeof(float)) == 0);
+                    else CHECK(dX2(4, g.input.size() - 1) == 7.0f);  // untouched
+                }
+        }
+    }
+}
+
 TEST_CASE("Flatten passes values through unchanged and reports the flat shape") {
     hw::Flatten flat({7, 7, 64});
     CHECK(flat.output_shape(hw::Shape{7, 7, 64}) == hw::Shape{3136});
@@ -597,7 +659,9 @@ TEST_CASE("The presets have the yardstick's layers and parameter counts; shapes 
     CHECK(lenet.output_size() == 10);
     CHECK(lenet.kind() == "cnn");
     CHECK(lenet.config() == "net=conv5x5x6p2,relu,pool2,conv5x5x16,relu,pool2,fc120,relu,fc84,relu,fc10 input=28x28x1");
-    CHECK(lenet.size() == 12);  // 11 items + the Flatten in front of fc120
+    // 11 items + the Flatten in front of fc120, with each "conv,relu,pool2" built as one
+    // ConvPool2D and a ReLU (net_spec.hpp): conv·pool, relu, conv·pool, relu, flatten, fc, ...
+    CHECK(lenet.size() == 10);
     CHECK(lenet.summary().find("flatten 5x5x16 → 400") != std::string::npos);
     hw::Sequential cnn = hw::build_network(hw::NetSpec::parse("cnn"), hw::Shape{28, 28, 1}, hw::Init::HeUniform, rng);
     CHECK(cnn.parameter_count() == 857738);  // 832 + 51264 + 803072 + 2570

@@ -21,6 +21,7 @@
 #include "handwritten/gemm/gemm_kernels.hpp"
 #include "handwritten/core/machine.hpp"
 #include "handwritten/nn/conv2d.hpp"
+#include "handwritten/nn/conv_pool2d.hpp"
 #include "handwritten/nn/net_spec.hpp"
 #include "handwritten/nn/model_file.hpp"
 #include "handwritten/nn/softmax_cross_entropy.hpp"
@@ -82,6 +83,7 @@ std::vector<std::string> write_pictures(hw::Sequential& net, const hw::LabeledSe
     std::vector<std::string> written;
     for (std::size_t i = 0; i < net.size(); ++i) {
         const auto* conv = dynamic_cast<const hw::Conv2D*>(&net.layer(i));
+        if (const auto* pair = dynamic_cast<const hw::ConvPool2D*>(&net.layer(i))) conv = &pair->conv();
         if (!conv) continue;
         if (conv->geometry().input.channels == 1) {
             hw::write_filters_svg(out + "/filters.svg", *conv, "12: the first layer's learned 5×5 filters (" + conv->name() + ")");

@@ -6,6 +6,7 @@
 
 #include "handwritten/core/number_list.hpp"
 #include "handwritten/nn/conv2d.hpp"
+#include "handwritten/nn/conv_pool2d.hpp"
 #include "handwritten/nn/max_pool2d.hpp"
 #include "handwritten/nn/net_spec.hpp"
 
@@ -72,15 +73,21 @@ EpochTimeShares epoch_time_shares(const Sequential& net, const EpochStats& epoch
     EpochTimeShares t;
     t.total = epoch.train_seconds;
     t.gemm = epoch.gemm_seconds;
+    auto add_conv = [&](const Conv2D& conv) {
+        t.conv_gemm.emplace_back(conv.name().substr(0, conv.name().find(' ')), conv.gemm_stats());
+        t.im2col += conv.copy_times().im2col_seconds;
+        t.col2im += conv.copy_times().col2im_seconds;
+        t.pad += conv.copy_times().pad_seconds;
+    };
     for (std::size_t i = 0; i < net.size(); ++i) {
         const Layer& layer = net.layer(i);
         if (const auto* conv = dynamic_cast<const Conv2D*>(&layer)) {
-            t.conv_gemm.emplace_back(conv->name().substr(0, conv->name().find(' ')), conv->gemm_stats());
-            t.im2col += conv->copy_times().im2col_seconds;
-            t.col2im += conv->copy_times().col2im_seconds;
-            t.pad += conv->copy_times().pad_seconds;
+            add_conv(*conv);
         } else if (const auto* pool = dynamic_cast<const MaxPool2D*>(&layer)) {
             t.pooling += pool->seconds();
+        } else if (const auto* pair = dynamic_cast<const ConvPool2D*>(&layer)) {
+            add_conv(pair->conv());
+            t.pooling += pair->pool().seconds();
         }
     }
     return t;

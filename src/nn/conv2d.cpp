@@ -53,7 +53,7 @@ void Conv2D::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
     ensure_shape(Y, B, std::size_t(P) * O);
     input_ = &X;
     direct_ = conv_direct_enabled();
-    if (direct_) return forward_direct(X, Y);
+    if (direct_) return forward_direct(X, Y);  // (Y's shape is set above)
     const int chunk = images_per_chunk(B);
     ensure_shape(cols_, std::size_t(chunk) * P, K);
     cols_hold_batch_ = chunk >= B;
@@ -111,34 +111,62 @@ void Conv2D::backward(const Matrix& dY, Matrix& dX) {
 }
 
 void Conv2D::forward_direct(const Matrix& X, Matrix& Y) {
+    forward_begin(X);
+    forward_images(0, static_cast<int>(X.rows()), Y.data());
+}
+
+void Conv2D::backward_direct(const Matrix& dY, Matrix& dX) {
+    const int B = static_cast<int>(dY.rows());
+    if (input_grad_needed_) ensure_shape(dX, B, g_.input.size());
+    backward_images(0, B, dY.data(), input_grad_needed_ ? dX.data() : nullptr);
+    backward_end();
+}
+
+void Conv2D::forward_begin(const Matrix& X) {
+    check_input(X);
+    input_ = &X;
+    direct_ = true;
     const ConvWindows s = forward_windows(g_);
     const int B = static_cast<int>(X.rows());
     Stopwatch clock;
     ensure_shape(padded_, B, s.in_size());
     pad_images(X.data(), B, g_.input.height, g_.input.width, g_.input.channels, g_.pad, g_.pad, padded_.data());
     copies_.pad_seconds += clock.seconds();
-    clock.restart();
     ensure_shape(packed_, 1, conv_direct_packed_floats(s));
-    // Y (B·P × O) = bias + cols · Wᵀ, cols read from the padded images
-    conv_direct_forward(s, padded_.data(), B, W_.data(), b_.data(), packed_.data(), Y.data());
-    count_product(clock.seconds(), double(B) * g_.positions(), g_.out_channels, g_.patch_size());
+    conv_direct_pack(s, W_.data(), b_.data(), packed_.data());
 }
 
-void Conv2D::backward_direct(const Matrix& dY, Matrix& dX) {
+void Conv2D::forward_images(int n0, int n1, float* Y) {
     const ConvWindows s = forward_windows(g_);
-    const int B = static_cast<int>(dY.rows()), P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
     Stopwatch clock;
-    // dW (O × K) = dYᵀ · cols, summed image by image; db = column sums of dY, in the same pass
+    // Y (images·P × O) = bias + cols · Wᵀ, cols read from the padded images
+    conv_direct_forward_images(s, padded_.row(n0), n1 - n0, packed_.data(), b_.data(), Y);
+    count_product(clock.seconds(), double(n1 - n0) * g_.positions(), g_.out_channels, g_.patch_size());
+}
+
+void Conv2D::backward_images(int n0, int n1, const float* dY, float* dX) {
+    const ConvWindows s = forward_windows(g_);
+    const int count = n1 - n0, P = g_.positions(), K = g_.patch_size(), O = g_.out_channels;
+    Stopwatch clock;
+    // dW (O × K) = dYᵀ · cols and db = column sums of dY, added image by image
     ensure_shape(weight_grad_work_, 1, conv_direct_weight_grad_floats(s));
-    conv_direct_weight_grad(s, padded_.data(), B, dY.data(), weight_grad_work_.data(), dW_.data(), db_.data());
-    count_product(clock.seconds(), O, K, double(B) * P);
-    if (!input_grad_needed_) return;
+    conv_direct_weight_grad_images(s, padded_.row(n0), count, dY, n0 == 0, weight_grad_work_.data(), db_.data());
+    count_product(clock.seconds(), O, K, double(count) * P);
+    if (!dX) return;
     // dX = col2im(dY · W), the product's tiles added straight onto the padded pixels
     clock.restart();
-    ensure_shape(dX, B, g_.input.size());
-    ensure_shape(padded_grad_, B, s.in_size());
-    conv_direct_input_grad(g_, dY.data(), B, W_.data(), padded_grad_.data(), dX.data());
-    count_product(clock.seconds(), double(B) * P, K, O);
+    ensure_shape(padded_grad_, count, s.in_size());
+    conv_direct_input_grad(g_, dY, count, W_.data(), padded_grad_.data(), dX);
+    count_product(clock.seconds(), double(count) * P, K, O);
+}
+
+void Conv2D::backward_end() {
+    if (input_ && input_->rows() == 0) {  // no images: nothing was summed
+        dW_.fill(0.0f);
+        db_.fill(0.0f);
+        return;
+    }
+    conv_direct_weight_grad_finish(forward_windows(g_), weight_grad_work_.data(), dW_.data());
 }
 
 Shape Conv2D::output_shape(const Shape& input) const {

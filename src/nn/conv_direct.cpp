@@ -100,61 +100,66 @@ std::size_t conv_direct_weight_grad_floats(const ConvWindows& s) {
     return std::size_t(s.patch_size()) * s.padded_channels();
 }
 
-void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
-                         float* packed, float* out) {
-    if (avx512::expanded_path_ok(s)) {
-        avx512::expanded_pack(s, W, bias, packed);
+void conv_direct_pack(const ConvWindows& s, const float* W, const float* bias, float* packed) {
+    if (avx512::expanded_path_ok(s)) avx512::expanded_pack(s, W, bias, packed);
+    else pack_forward_kernels(s, W, packed);
+}
+
+void conv_direct_forward_images(const ConvWindows& s, const float* padded, int count, const float* packed,
+                                const float* bias, float* out) {
+    if (avx512::expanded_path_ok(s)) {  // the bias is packed with the kernels
         parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
             Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
             avx512::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
         });
         return;
     }
-    pack_forward_kernels(s, W, packed);
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
         avx512::conv_forward_images(s, padded, int(n0), int(n1), packed, bias, out);
     });
 }
 
-namespace {
-
-// db = column sums of dY (count·P × O) in row order, where the dW pass does not make them.
-void bias_grad_by_rows(const ConvWindows& s, const float* dY, int count, float* db) {
-    const std::size_t rows = std::size_t(count) * s.out_h * s.out_w;
-    const int O = s.out_channels;
-    if (avx512::column_sums(dY, rows, O, db)) return;
-    std::fill(db, db + O, 0.0f);
-    for (std::size_t r = 0; r < rows; ++r)
-        for (int o = 0; o < O; ++o) db[o] += dY[r * O + o];
+void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
+                         float* packed, float* out) {
+    conv_direct_pack(s, W, bias, packed);
+    conv_direct_forward_images(s, padded, count, packed, bias, out);
 }
 
-}  // namespace
-
-void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
-                             float* dW, float* db) {
-    const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
-    if (count == 0) {
-        std::fill(dW, dW + std::size_t(O) * K, 0.0f);
-        std::fill(db, db + O, 0.0f);
-        return;
-    }
+void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, int count, const float* dY,
+                                    bool first, float* work, float* db) {
+    if (count == 0) return;
     if (avx512::expanded_path_ok(s)) {  // split by kernel row; each sums every image in order
         parallel_slices(std::size_t(s.kernel_h), 2, 1, [&](std::size_t ky0, std::size_t ky1) {
             Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
-            avx512::expanded_weight_grad(s, padded, count, dY, int(ky0), int(ky1), expanded.data(), work);
+            avx512::expanded_weight_grad(s, padded, count, dY, int(ky0), int(ky1), first, expanded.data(), work,
+                                         ky1 == std::size_t(s.kernel_h) ? db : nullptr);
         });
-        avx512::expanded_weight_grad_reduce(s, work, dW);
-        bias_grad_by_rows(s, dY, count, db);
         return;
     }
     const int blocks = avx512::weight_grad_blocks(s);
     parallel_slices(std::size_t(blocks), 2, 1, [&](std::size_t b0, std::size_t b1) {
-        avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), work,
+        avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), first, work,
                                    b1 == std::size_t(blocks) ? db : nullptr);
     });
+}
+
+void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, float* dW) {
+    if (avx512::expanded_path_ok(s)) return avx512::expanded_weight_grad_reduce(s, work, dW);
     // work is dWᵀ (K × padded channels): dW[o][k] = work[k][o].
+    const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
     for (int o = 0; o < O; ++o)
         for (int k = 0; k < K; ++k) dW[std::size_t(o) * K + k] = work[std::size_t(k) * opad + o];
+}
+
+void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
+                             float* dW, float* db) {
+    if (count == 0) {
+        std::fill(dW, dW + std::size_t(s.out_channels) * s.patch_size(), 0.0f);
+        std::fill(db, db + s.out_channels, 0.0f);
+        return;
+    }
+    conv_direct_weight_grad_images(s, padded, count, dY, true, work, db);
+    conv_direct_weight_grad_finish(s, work, dW);
 }
 
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,

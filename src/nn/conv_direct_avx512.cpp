@@ -308,13 +308,13 @@ void add_bias_grad(const ConvWindows& s, const float* dy, bool first, float* db)
 }  // namespace
 
 void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
-                        float* dWt, float* db) {
+                        bool first, float* dWt, float* db) {
     const WeightGradTiling t = weight_grad_tiling(s);
     for (int n = 0; n < count; ++n) {
         const float* in = padded + std::size_t(n) * s.in_size();
         const float* dy = dY + std::size_t(n) * s.out_size();
-        for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, n == 0, dWt);
-        if (db) add_bias_grad(s, dy, n == 0, db);
+        for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, first && n == 0, dWt);
+        if (db) add_bias_grad(s, dy, first && n == 0, db);
     }
 }
 
@@ -518,20 +518,22 @@ void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, 
 }
 
 void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
-                          float* expanded, float* sums) {
+                          bool first, float* expanded, float* sums, float* db) {
     const int nph = phases(s.out_channels), per_row = nph * s.kernel_w * 16;
     for (int n = 0; n < count; ++n) {
         expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
         const float* dy = dY + std::size_t(n) * s.out_size();
+        const bool overwrite = first && n == 0;
         for (int ky = ky0; ky < ky1; ++ky) {
             float* acc = sums + std::size_t(ky) * per_row;
             switch (nph) {
-                case 1: expanded_weight_grad_kw<1>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
-                case 2: expanded_weight_grad_kw<2>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
-                case 3: expanded_weight_grad_kw<3>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
-                default: expanded_weight_grad_kw<4>(s.kernel_w, s, expanded, dy, ky, n == 0, acc); break;
+                case 1: expanded_weight_grad_kw<1>(s.kernel_w, s, expanded, dy, ky, overwrite, acc); break;
+                case 2: expanded_weight_grad_kw<2>(s.kernel_w, s, expanded, dy, ky, overwrite, acc); break;
+                case 3: expanded_weight_grad_kw<3>(s.kernel_w, s, expanded, dy, ky, overwrite, acc); break;
+                default: expanded_weight_grad_kw<4>(s.kernel_w, s, expanded, dy, ky, overwrite, acc); break;
             }
         }
+        if (db) add_bias_grad(s, dy, overwrite, db);
     }
 }
 
@@ -548,36 +550,6 @@ void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float*
                 const float* piece = sums + ((std::size_t(ky) * nph + q) * s.kernel_w + kx) * 16;
                 for (int l = 0; l < 16; ++l) dW[std::size_t((16 * q + l) % O) * K + ky * s.kernel_w + kx] += piece[l];
             }
-}
-
-}  // namespace hw::avx512
-
-// ---------------------------------------------------------------- db
-
-namespace hw::avx512 {
-
-// db[o] = Σ_rows dY[r][o], read as one flat array of rows·O floats in pieces of L = lcm(O, 16)
-// floats: lane l of a piece always belongs to channel l mod O, so L/16 vector sums cover every
-// row, and the lanes are folded into the O sums at the end. Fixed order, one thread.
-bool column_sums(const float* g, std::size_t rows, int O, float* out) {
-    const int L = O / gcd_int(O, 16) * 16, nv = L / 16;
-    if (nv > 8) return false;
-    __m512 acc[8];
-    for (int v = 0; v < 8; ++v) acc[v] = _mm512_setzero_ps();
-    const std::size_t total = rows * std::size_t(O);
-    std::size_t i = 0;
-    for (; i + L <= total; i += L)
-        for (int v = 0; v < nv; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_loadu_ps(g + i + 16 * v));
-    for (int v = 0; v < nv && i + 16 * v < total; ++v) {  // the last, partial piece
-        const std::size_t left = total - i - 16 * v;
-        const __mmask16 mask = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1u);
-        acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(mask, g + i + 16 * v));
-    }
-    alignas(64) float lanes[128];
-    for (int v = 0; v < nv; ++v) _mm512_store_ps(lanes + 16 * v, acc[v]);
-    for (int o = 0; o < O; ++o) out[o] = 0.0f;
-    for (int l = 0; l < L; ++l) out[l % O] += lanes[l];
-    return true;
 }
 
 }  // namespace hw::avx512

@@ -65,23 +65,32 @@ void MaxPool2D::forward(const Matrix& X, Matrix& Y, bool /*training*/) {
     if (X.cols() != in_.size())
         throw std::invalid_argument(name() + ": input has " + std::to_string(X.cols()) +
                                     " values per sample, expected " + std::to_string(in_.size()));
+    begin_rows(X.rows(), Y);
+    forward_rows(X.data(), 0, X.rows(), Y);
+}
+
+void MaxPool2D::begin_rows(std::size_t batch, Matrix& Y) {
+    ensure_shape(Y, batch, out_.size());
+    argmax_.resize(batch * out_.size());
+    rows_ = batch;
+}
+
+void MaxPool2D::forward_rows(const float* X, std::size_t first, std::size_t count, Matrix& Y) {
     Stopwatch clock;
-    const std::size_t B = X.rows(), out_floats = out_.size();
-    ensure_shape(Y, B, out_floats);
-    argmax_.resize(B * out_floats);
-    rows_ = B;
+    const std::size_t out_floats = out_.size();
+    auto input = [&](std::size_t n) { return X + (n - first) * in_.size(); };  // X holds images first, first+1, ...
     if (conv_direct_enabled()) {
-        parallel_slices(B, 8, 1, [&](std::size_t n0, std::size_t n1) {
-            for (std::size_t n = n0; n < n1; ++n)
-                avx512::max_pool_image(X.row(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);
+        parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
+            for (std::size_t n = first + n0; n < first + n1; ++n)
+                avx512::max_pool_image(input(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);
         });
         seconds_ += clock.seconds();
         return;
     }
     // BEGIN SOLUTION 12 MaxPool2D forward over the batch
-    parallel_slices(B, 8, 1, [&](std::size_t n0, std::size_t n1) {
-        for (std::size_t n = n0; n < n1; ++n)
-            pool_one_image(X.row(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);
+    parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
+        for (std::size_t n = first + n0; n < first + n1; ++n)
+            pool_one_image(input(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);
     });
     // END SOLUTION
     seconds_ += clock.seconds();
@@ -91,13 +100,17 @@ void MaxPool2D::backward(const Matrix& dY, Matrix& dX) {
     if (rows_ == 0 || dY.rows() != rows_ || dY.cols() != out_.size())
         throw std::logic_error(name() + ": backward without a matching forward");
     if (!input_grad_needed_) return;
+    ensure_shape(dX, dY.rows(), in_.size());
+    backward_rows(dY, 0, dY.rows(), dX.data());
+}
+
+void MaxPool2D::backward_rows(const Matrix& dY, std::size_t first, std::size_t count, float* dX) {
     Stopwatch clock;
-    const std::size_t B = dY.rows(), out_floats = out_.size();
-    ensure_shape(dX, B, in_.size());
+    const std::size_t out_floats = out_.size();
     // BEGIN SOLUTION 12 MaxPool2D backward: route each gradient to its argmax
-    parallel_slices(B, 8, 1, [&](std::size_t n0, std::size_t n1) {
-        for (std::size_t n = n0; n < n1; ++n) {
-            float* dx = dX.row(n);
+    parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
+        for (std::size_t n = first + n0; n < first + n1; ++n) {
+            float* dx = dX + (n - first) * in_.size();  // dX holds images first, first+1, ...
             const float* g = dY.row(n);
             const std::int32_t* arg = argmax_.data() + n * out_floats;
             std::memset(dx, 0, in_.size() * sizeof(float));

@@ -15,6 +15,7 @@
 
 #include "handwritten/core/number_list.hpp"
 #include "handwritten/nn/conv2d.hpp"
+#include "handwritten/nn/conv_pool2d.hpp"
 #include "handwritten/nn/dense.hpp"
 #include "handwritten/nn/dropout_layer.hpp"
 #include "handwritten/nn/flatten.hpp"
@@ -169,6 +170,18 @@ std::string dims_text(const Shape& shape) {
     return out;
 }
 
+// A convolution directly followed by a max-pool runs as one ConvPool2D (conv_pool2d.hpp).
+// Dropout items are still empty slots here, so a dropout between the two keeps them apart.
+void fuse_conv_pool(std::vector<std::unique_ptr<Layer>>& layers) {
+    for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
+        if (!dynamic_cast<Conv2D*>(layers[i].get()) || !dynamic_cast<MaxPool2D*>(layers[i + 1].get())) continue;
+        std::unique_ptr<Conv2D> conv(static_cast<Conv2D*>(layers[i].release()));
+        std::unique_ptr<MaxPool2D> pool(static_cast<MaxPool2D*>(layers[i + 1].release()));
+        layers[i] = std::make_unique<ConvPool2D>(std::move(conv), std::move(pool));
+        layers.erase(layers.begin() + std::ptrdiff_t(i) + 1);
+    }
+}
+
 }  // namespace
 
 Sequential build_network(const NetSpec& spec, const Shape& input, Init init, Rng& rng) {
@@ -227,6 +240,7 @@ Sequential build_network(const NetSpec& spec, const Shape& input, Init init, Rng
         layers.push_back(std::move(layer));
         previous_is_relu = item.kind == Kind::Relu;
     }
+    fuse_conv_pool(layers);
     Rng dropout_seeds(dropout_rates.empty() ? 0 : rng.next_u64());
     std::size_t next_dropout = 0;
     for (auto& layer : layers) {

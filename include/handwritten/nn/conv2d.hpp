@@ -75,6 +75,18 @@ public:
     const Matrix& bias_grad() const { return db_; }
     int images_per_chunk(int batch) const;
 
+    // ---- the direct path a few images at a time (ConvPool2D pools each group while it is in
+    // cache). Only while conv_direct_enabled(). forward_begin(X) pads the whole batch and packs
+    // the kernels; forward_images(n0, n1, Y) then writes images [n0, n1) into Y ((n1−n0) ×
+    // Ho·Wo·C_out). backward_images(n0, n1, dY, dX) adds those images' share of dW and db
+    // (n0 == 0 starts them; the groups must come in order) and, unless dX is nullptr, writes
+    // their rows of dX; backward_end() finishes dW. The sums run image by image, so the
+    // grouping changes no bit of the result: forward and backward are these with one group.
+    void forward_begin(const Matrix& X);
+    void forward_images(int n0, int n1, float* Y);
+    void backward_images(int n0, int n1, const float* dY, float* dX);
+    void backward_end();
+
     const ConvCopyTimes& copy_times() const { return copies_; }  // since reset_gemm_stats()
     // Whether the last forward (and so the next backward) took the direct path.
     bool took_direct_path() const { return direct_; }

@@ -71,15 +71,27 @@ std::size_t conv_direct_weight_grad_floats(const ConvWindows& s);
 
 // out (count × out_size) = bias + the convolution of each padded image (count × in_size) with
 // the kernels W (O × K). bias: out_channels floats, or nullptr for none. packed: scratch of
-// conv_direct_packed_floats(s). Split by image.
+// conv_direct_packed_floats(s). Split by image. The same as conv_direct_pack followed by
+// conv_direct_forward_images, which a caller running a few images at a time uses.
 void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
                          float* packed, float* out);
+void conv_direct_pack(const ConvWindows& s, const float* W, const float* bias, float* packed);
+void conv_direct_forward_images(const ConvWindows& s, const float* padded, int count, const float* packed,
+                                const float* bias, float* out);
+
 // dW (O × K) = Σ over the count images and their pixels of dY[p][o] · window p's entry k, and
 // db (O) = Σ of dY's rows. work: conv_direct_weight_grad_floats(s) floats of scratch. Split by
-// blocks of dW; db is summed by the thread with the last blocks, in the same fixed order on
-// any thread count.
+// blocks of dW (or kernel rows); db is summed by the thread with the last of them. Every sum
+// runs image by image, pixel by pixel, so the result is the same on any thread count.
 void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
                              float* dW, float* db);
+// The same in pieces, for a few images at a time: each call adds images [0, count) of padded
+// and dY to the partial sums in work and to db (`first`: the first images, which overwrite
+// them); finish turns the partial sums into dW. Sums in image order, so the grouping of the
+// images into calls does not change a bit of the result.
+void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, int count, const float* dY,
+                                    bool first, float* work, float* db);
+void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, float* dW);
 // dX (count × H·W·C of g) = col2im(dY · W) for W (O × K). padded_dx: count × in_size() floats of
 // scratch (the gradient with respect to the padded copy). Split by image.
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
@@ -91,12 +103,12 @@ void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int 
                          const float* bias, float* out);
 // dWᵀ blocks: the product splits into weight_grad_blocks(s) independent blocks of K × O.
 int weight_grad_blocks(const ConvWindows& s);
-// Blocks [b0, b1) of dWᵀ (K × padded_channels(), row k = entry k of every kernel), each summed
-// over images 0 … count−1 in order and over their pixels in order. db: nullptr, or out_channels
-// floats that get db = Σ over the images (in order) of each image's pixel sum of dY (in order),
-// computed after that image's blocks while its dY is still in cache.
+// Blocks [b0, b1) of dWᵀ (K × padded_channels(), row k = entry k of every kernel): images
+// 0 … count−1 added in order (their pixels in order) to what dWt holds, or overwriting it from
+// image 0 when `first`. db: nullptr, or out_channels floats that get each image's pixel sum of
+// dY (in order) added likewise, after that image's blocks while its dY is still in cache.
 void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
-                        float* dWt, float* db);
+                        bool first, float* dWt, float* db);
 // Images [n0, n1) of dY (count × out_size) → padded_dx (count × in_size), each zeroed first and
 // then given Σ over its windows of dY · W (W: O × K). dy_col: O × 12 floats of scratch.
 void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
@@ -113,14 +125,12 @@ std::size_t expanded_sums_floats(const ConvWindows& s);    // dW's partial sums
 void expanded_pack(const ConvWindows& s, const float* W, const float* bias, float* packed);
 void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
                              float* expanded, float* out);
-// Partial sums of kernel rows [ky0, ky1), over images 0 … count−1 in order.
+// Partial sums of kernel rows [ky0, ky1), over images 0 … count−1 in order (added to, or from
+// image 0 overwriting, when `first`); db as weight_grad_blocks's.
 void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
-                          float* expanded, float* sums);
+                          bool first, float* expanded, float* sums, float* db);
 void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW);
 
-// out[o] = Σ_r g[r·O + o] (db of a convolution); false, and nothing written, when O's lane
-// pattern needs more than 8 vectors (lcm(O, 16) > 128).
-bool column_sums(const float* g, std::size_t rows, int O, float* out);
 }  // namespace avx512
 
 }  // namespace hw

@@ -38,6 +38,14 @@ public:
     ImageShape input_image() const { return in_; }
     ImageShape output_image() const { return out_; }
     int size() const { return size_; }
+    // ---- a few images at a time (ConvPool2D): begin_rows(B, Y) sizes Y and the argmax for a
+    // batch of B; forward_rows(X, first, count, Y) pools images first … first+count−1, read from
+    // X (count × H·W·C), into their rows of Y; backward_rows(dY, first, count, dX) writes their
+    // input gradient into dX (count × H·W·C). forward and backward are these over the batch.
+    void begin_rows(std::size_t batch, Matrix& Y);
+    void forward_rows(const float* X, std::size_t first, std::size_t count, Matrix& Y);
+    void backward_rows(const Matrix& dY, std::size_t first, std::size_t count, float* dX);
+
     // argmax()[n·(Ho·Wo·C) + j]: position of output j's maximum in sample n's input row.
     const std::vector<std::int32_t>& argmax() const { return argmax_; }
     // Forward + backward time since the last reset, for the epoch's breakdown. The trainer
