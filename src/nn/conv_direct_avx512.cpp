@@ -282,26 +282,48 @@ int weight_grad_blocks(const ConvWindows& s) {
 
 namespace {
 
-// db (+)= Σ over one image's pixels of dy (P × O), in pixel order, 64 channels at a time in
-// registers; `first` overwrites db. Run right after the image's dW tiles, while dy is in cache.
+int gcd_int(int a, int b) {
+    while (b) {
+        const int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+// db (+)= Σ over one image's pixels of dy (P × O); `first` overwrites db. Run right after the
+// image's dW tiles, while dy is in cache. The image's P·O floats are read as one flat array in
+// pieces of L = lcm(O, 16) floats: lane l of a piece always belongs to channel l mod O, so L/16
+// vector sums cover every pixel (3 vectors per 8 pixels for LeNet-5's 6 channels, where a
+// vector per pixel would use 6 lanes of 16), and the lanes are folded into the O sums at the
+// end. A fixed order per image, so the result does not depend on how images are grouped.
 void add_bias_grad(const ConvWindows& s, const float* dy, bool first, float* db) {
-    const int O = s.out_channels, pixels = s.out_h * s.out_w;
-    for (int o0 = 0; o0 < O; o0 += 16 * kMaxVectors) {
-        __mmask16 mask[kMaxVectors];
-        __m512 acc[kMaxVectors];
-        for (int v = 0; v < kMaxVectors; ++v) {
-            mask[v] = channel_mask(o0 + 16 * v, O);
-            acc[v] = _mm512_setzero_ps();
+    constexpr int kMaxPieceVectors = 8;
+    const int O = s.out_channels, L = O / gcd_int(O, 16) * 16, nv = L / 16;
+    alignas(64) float lanes[16 * kMaxPieceVectors];
+    if (nv <= kMaxPieceVectors) {
+        __m512 acc[kMaxPieceVectors];
+        for (int v = 0; v < nv; ++v) acc[v] = _mm512_setzero_ps();
+        const int total = s.out_h * s.out_w * O;
+        int i = 0;
+        for (; i + L <= total; i += L)
+            for (int v = 0; v < nv; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_loadu_ps(dy + i + 16 * v));
+        for (int v = 0; v < nv && i + 16 * v < total; ++v)  // the last, partial piece
+            acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(channel_mask(i + 16 * v, total), dy + i + 16 * v));
+        for (int v = 0; v < nv; ++v) _mm512_store_ps(lanes + 16 * v, acc[v]);
+        for (int o = 0; o < O; ++o) {
+            float sum = 0.0f;
+            for (int l = o; l < L; l += O) sum += lanes[l];
+            db[o] = first ? sum : db[o] + sum;
         }
-        const float* g = dy + o0;
-        for (int p = 0; p < pixels; ++p, g += O)
-#pragma GCC unroll 4
-            for (int v = 0; v < kMaxVectors; ++v) acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(mask[v], g + 16 * v));
-        for (int v = 0; v < kMaxVectors; ++v) {
-            float* to = db + o0 + 16 * v;
-            const __m512 sum = first ? acc[v] : _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], to), acc[v]);
-            _mm512_mask_storeu_ps(to, mask[v], sum);
-        }
+        return;
+    }
+    for (int o0 = 0; o0 < O; o0 += 16) {  // wide, odd channel counts: one vector per pixel
+        const __mmask16 mask = channel_mask(o0, O);
+        __m512 acc = _mm512_setzero_ps();
+        for (int p = 0; p < s.out_h * s.out_w; ++p) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(mask, dy + std::size_t(p) * O + o0));
+        _mm512_store_ps(lanes, acc);
+        for (int o = o0; o < O && o < o0 + 16; ++o) db[o] = first ? lanes[o - o0] : db[o] + lanes[o - o0];
     }
 }
 
@@ -345,14 +367,6 @@ namespace hw::avx512 {
 
 namespace {
 
-int gcd_int(int a, int b) {
-    while (b) {
-        const int t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
 int phases(int channels) { return channels / gcd_int(channels, 16); }
 int row_floats_out(const ConvWindows& s) { return s.out_w * s.out_channels; }
 int row_pieces(const ConvWindows& s) { return (row_floats_out(s) + 15) / 16; }
