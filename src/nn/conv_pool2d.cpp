@@ -2,7 +2,9 @@
 #include "handwritten/nn/conv_pool2d.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "handwritten/gemm/gemm.hpp"
 
@@ -14,8 +16,28 @@ ConvPool2D::ConvPool2D(std::unique_ptr<Conv2D> conv, std::unique_ptr<MaxPool2D> 
         throw std::invalid_argument(pool_->name() + " cannot follow " + conv_->name());
 }
 
+namespace {
+
+// HW_CONV_GROUP=N in the environment: N images per group for every ConvPool2D (0 when unset).
+int group_from_environment() {
+    static const int images = [] {
+        const char* text = std::getenv("HW_CONV_GROUP");
+        if (!text || !*text) return 0;
+        char* end = nullptr;
+        const long n = std::strtol(text, &end, 10);
+        if (*end != '\0' || n < 1 || n > 1000000)
+            throw std::invalid_argument(std::string("HW_CONV_GROUP must be a number of images from 1 to 1000000, got '") +
+                                        text + "'");
+        return static_cast<int>(n);
+    }();
+    return images;
+}
+
+}  // namespace
+
 int ConvPool2D::group_images(std::size_t batch) const {
     if (group_override_ > 0) return group_override_;
+    if (const int images = group_from_environment()) return images;
     const std::size_t image_bytes = conv_->geometry().output().size() * sizeof(float);
     // Each thread convolves and pools its share of a group in its own core's L2.
     const std::size_t threads = std::size_t(std::max(1, gemm_threads()));

@@ -50,7 +50,9 @@ public:
     // Images per group for a batch: the most whose convolution output fits kGroupBytes, times
     // the GEMM threads (each convolves and pools its share in its own L2; fewer, larger groups
     // also mean fewer parallel regions, which measured faster at 2 threads), or
-    // set_group_images(n) when n > 0 (tests use it to make several groups of a small batch).
+    // set_group_images(n) when n > 0 (tests use it to make several groups of a small batch), or
+    // HW_CONV_GROUP=n in the environment (HW_CONV_GROUP=128 at batch 128: one group, the whole
+    // batch's map, as layer by layer; std::invalid_argument for a value that is not 1 … 10⁶).
     int group_images(std::size_t batch) const;
     void set_group_images(int images) { group_override_ = images; }
 
