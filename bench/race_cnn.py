@@ -3,7 +3,7 @@
 
 Usage:  /usr/bin/python3 bench/race_cnn.py [--rounds 3] [--nets lenet5,cnn] [--limit-lenet5 12000]
                                           [--limit-cnn 6000] [--epochs 2] [--ours build/bin/12-cnn]
-                                          [--skip "torch 2T"]
+                                          [--skip "torch 2T"] [--avx2]
 
 Each round runs, one after the other: PyTorch at 1 thread, ours at 1 thread, ours at 2 threads,
 PyTorch at 2 threads, on the same first N training images, batch 128, Adam, for --epochs epochs.
@@ -15,6 +15,7 @@ ours ÷ PyTorch's 1-thread time and ours ÷ PyTorch's best.
 Needs build/bin/12-cnn (make) and Debian's python3-torch.
 """
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -24,8 +25,15 @@ OURS = re.compile(r"loop ([0-9.]+) s wall, ([0-9.]+) s CPU")
 TORCH = re.compile(r"epoch +\d+ +([0-9.]+) s wall +([0-9.]+) s CPU")
 
 
-def run(cmd, pattern):
-    out = subprocess.run(cmd, capture_output=True, text=True)
+# --avx2: both sides held to AVX2 + FMA on any machine, like against like. Ours takes the
+# direct path's AVX2 tiles and the AVX2 GEMM; PyTorch's oneDNN convolutions are capped at AVX2
+# and its OpenBLAS (the Dense layers) runs its Haswell kernel.
+AVX2_ENV = {"HW_CONV": "direct-avx2", "HW_SGEMM_KERNEL": "avx2",
+            "ONEDNN_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
+
+
+def run(cmd, pattern, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{out.stderr}")
     rows = [(float(w), float(c)) for w, c in pattern.findall(out.stdout)]
@@ -43,7 +51,11 @@ def main():
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--ours", default="build/bin/12-cnn", help="the chapter binary to race")
     ap.add_argument("--skip", default="", help="contenders to leave out, e.g. \"torch 2T\" (comma-separated)")
+    ap.add_argument("--avx2", action="store_true", help="hold both sides to AVX2 + FMA (see AVX2_ENV)")
     args = ap.parse_args()
+    env = dict(os.environ, **AVX2_ENV) if args.avx2 else None
+    if args.avx2:
+        print("AVX2 mode: " + " ".join(f"{k}={v}" for k, v in AVX2_ENV.items()), flush=True)
     for net in args.nets.split(","):
         limit = args.limit_lenet5 if net == "lenet5" else args.limit_cnn
         scale = 60000 / limit
@@ -59,7 +71,7 @@ def main():
         for r in range(args.rounds):
             for name, (cmd, pattern) in contenders.items():
                 full = cmd + ["--net", net, "--limit", str(limit), "--epochs", str(args.epochs)]
-                times[name] += run(full, pattern)
+                times[name] += run(full, pattern, env)
                 w, c = times[name][-1]
                 print(f"  round {r + 1} {net} {name}: last epoch {w:.2f} s wall, {c:.2f} s CPU ({limit} images)",
                       flush=True)

@@ -21,6 +21,7 @@
 #include "handwritten/gemm/gemm_kernels.hpp"
 #include "handwritten/core/machine.hpp"
 #include "handwritten/nn/conv2d.hpp"
+#include "handwritten/nn/conv_direct.hpp"
 #include "handwritten/nn/conv_pool2d.hpp"
 #include "handwritten/nn/net_spec.hpp"
 #include "handwritten/nn/model_file.hpp"
@@ -150,9 +151,10 @@ int main(int argc, char** argv) {
         if (s.threads > 0) hw::set_gemm_threads(s.threads);
         const hw::Mnist data = hw::load_run_data(s);
         const auto& names = hw::class_names(s.dataset);
-        std::printf("12-cnn: data %s (%s, %zu train, %zu test); GEMM %s, %d thread%s; CPU %s\n", data.dir.c_str(),
-                    s.dataset.c_str(), data.train.size(), data.test.size(), hw::sgemm_microkernel_name().c_str(),
-                    hw::gemm_threads(), hw::gemm_threads() == 1 ? "" : "s", hw::cpu_model_name().c_str());
+        std::printf("12-cnn: data %s (%s, %zu train, %zu test); convolutions %s; GEMM %s, %d thread%s; CPU %s\n",
+                    data.dir.c_str(), s.dataset.c_str(), data.train.size(), data.test.size(),
+                    hw::conv_method().c_str(), hw::sgemm_microkernel_name().c_str(), hw::gemm_threads(),
+                    hw::gemm_threads() == 1 ? "" : "s", hw::cpu_model_name().c_str());
         std::filesystem::create_directories(s.out);
 
         std::vector<hw::ToolboxRun> runs;

@@ -1,8 +1,9 @@
 // conv_direct.cpp — the implicit-GEMM convolution's choice of path, copies and thread split.
 //
 // The copies here are portable (zero-padding, packing the kernels); the products run in the
-// AVX-512 tiles of conv_direct_avx512.cpp. Threads split the forward product and dX by image and
-// dW by blocks of its entries, so every output is computed the same way on any thread count.
+// AVX-512 tiles of conv_direct_avx512.cpp or the AVX2 ones of conv_direct_avx2.cpp. Threads
+// split the forward product and dX by image and dW by blocks of its entries, so every output
+// is computed the same way on any thread count.
 #include "handwritten/nn/conv_direct.hpp"
 
 #include <algorithm>
@@ -21,34 +22,51 @@ bool cpu_has_avx512() {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f");
 }
-
-// Chosen once: direct when the CPU has AVX-512, unless HW_CONV=im2col.
-bool& direct_chosen() {
-    static bool direct = [] {
-        const char* env = std::getenv("HW_CONV");
-        if (env && std::strcmp(env, "im2col") == 0) return false;
-        return cpu_has_avx512();
-    }();
-    return direct;
+bool cpu_has_avx2() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
+
+// The route's tiles: none (im2col), AVX2 or AVX-512.
+enum class Tiles { none, avx2, avx512 };
+
+// Chosen once: the widest tiles this CPU runs, unless HW_CONV says otherwise.
+Tiles& chosen_tiles() {
+    static Tiles tiles = [] {
+        const char* env = std::getenv("HW_CONV");
+        if (env && std::strcmp(env, "im2col") == 0) return Tiles::none;
+        if (env && std::strcmp(env, "direct-avx2") == 0 && cpu_has_avx2()) return Tiles::avx2;
+        if (cpu_has_avx512()) return Tiles::avx512;
+        return cpu_has_avx2() ? Tiles::avx2 : Tiles::none;
+    }();
+    return tiles;
+}
+
+bool wide() { return chosen_tiles() == Tiles::avx512; }
+
+// Whether the one-channel row-wise kernels (AVX-512 only) take this shape.
+bool expanded(const ConvWindows& s) { return wide() && avx512::expanded_path_ok(s); }
 
 }  // namespace
 
-std::string conv_method() { return direct_chosen() ? "direct" : "im2col"; }
-
-bool set_conv_method(const std::string& method) {
-    if (method == "im2col") {
-        direct_chosen() = false;
-        return true;
+std::string conv_method() {
+    switch (chosen_tiles()) {
+        case Tiles::avx512: return "direct";
+        case Tiles::avx2: return "direct-avx2";
+        default: return "im2col";
     }
-    if (method == "direct" && cpu_has_avx512()) {
-        direct_chosen() = true;
-        return true;
-    }
-    return false;
 }
 
-bool conv_direct_enabled() { return direct_chosen(); }
+bool set_conv_method(const std::string& method) {
+    if (method == "im2col") chosen_tiles() = Tiles::none;
+    else if (method == "direct" && cpu_has_avx512()) chosen_tiles() = Tiles::avx512;
+    else if (method == "direct-avx2" && cpu_has_avx2()) chosen_tiles() = Tiles::avx2;
+    else return false;
+    return true;
+}
+
+bool conv_direct_enabled() { return chosen_tiles() != Tiles::none; }
+bool conv_direct_avx512() { return wide(); }
 
 ConvWindows forward_windows(const ConvGeometry& g) {
     ConvWindows s;
@@ -91,23 +109,23 @@ void pack_forward_kernels(const ConvWindows& s, const float* W, float* packed) {
 }
 
 std::size_t conv_direct_packed_floats(const ConvWindows& s) {
-    if (avx512::expanded_path_ok(s)) return avx512::expanded_packed_floats(s);
+    if (expanded(s)) return avx512::expanded_packed_floats(s);
     return std::size_t(s.patch_size()) * s.padded_channels();
 }
 
 std::size_t conv_direct_weight_grad_floats(const ConvWindows& s) {
-    if (avx512::expanded_path_ok(s)) return avx512::expanded_sums_floats(s);
+    if (expanded(s)) return avx512::expanded_sums_floats(s);
     return std::size_t(s.patch_size()) * s.padded_channels();
 }
 
 void conv_direct_pack(const ConvWindows& s, const float* W, const float* bias, float* packed) {
-    if (avx512::expanded_path_ok(s)) avx512::expanded_pack(s, W, bias, packed);
+    if (expanded(s)) avx512::expanded_pack(s, W, bias, packed);
     else pack_forward_kernels(s, W, packed);
 }
 
 void conv_direct_forward_images(const ConvWindows& s, const float* padded, int count, const float* packed,
                                 const float* bias, float* out) {
-    if (avx512::expanded_path_ok(s)) {  // the bias is packed with the kernels
+    if (expanded(s)) {  // the bias is packed with the kernels
         parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
             Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
             avx512::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
@@ -115,7 +133,8 @@ void conv_direct_forward_images(const ConvWindows& s, const float* padded, int c
         return;
     }
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
-        avx512::conv_forward_images(s, padded, int(n0), int(n1), packed, bias, out);
+        if (wide()) avx512::conv_forward_images(s, padded, int(n0), int(n1), packed, bias, out);
+        else avx2::conv_forward_images(s, padded, int(n0), int(n1), packed, bias, out);
     });
 }
 
@@ -128,7 +147,7 @@ void conv_direct_forward(const ConvWindows& s, const float* padded, int count, c
 void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, int count, const float* dY,
                                     bool first, float* work, float* db) {
     if (count == 0) return;
-    if (avx512::expanded_path_ok(s)) {  // split by kernel row; each sums every image in order
+    if (expanded(s)) {  // split by kernel row; each sums every image in order
         parallel_slices(std::size_t(s.kernel_h), 2, 1, [&](std::size_t ky0, std::size_t ky1) {
             Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
             avx512::expanded_weight_grad(s, padded, count, dY, int(ky0), int(ky1), first, expanded.data(), work,
@@ -136,15 +155,16 @@ void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, i
         });
         return;
     }
-    const int blocks = avx512::weight_grad_blocks(s);
+    const int blocks = wide() ? avx512::weight_grad_blocks(s) : avx2::weight_grad_blocks(s);
     parallel_slices(std::size_t(blocks), 2, 1, [&](std::size_t b0, std::size_t b1) {
-        avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), first, work,
-                                   b1 == std::size_t(blocks) ? db : nullptr);
+        float* block_db = b1 == std::size_t(blocks) ? db : nullptr;
+        if (wide()) avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), first, work, block_db);
+        else avx2::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), first, work, block_db);
     });
 }
 
 void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, float* dW) {
-    if (avx512::expanded_path_ok(s)) return avx512::expanded_weight_grad_reduce(s, work, dW);
+    if (expanded(s)) return avx512::expanded_weight_grad_reduce(s, work, dW);
     // work is dWᵀ (K × padded channels): dW[o][k] = work[k][o].
     const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
     for (int o = 0; o < O; ++o)
@@ -169,7 +189,8 @@ void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, c
     const std::size_t row = std::size_t(Wd) * C, padded_row = std::size_t(s.in_w) * C;
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
         std::vector<float> dy_col(std::size_t(g.out_channels) * 12);
-        avx512::conv_input_grad_images(s, dY, W, int(n0), int(n1), dy_col.data(), padded_dx);
+        if (wide()) avx512::conv_input_grad_images(s, dY, W, int(n0), int(n1), dy_col.data(), padded_dx);
+        else avx2::conv_input_grad_images(s, dY, W, int(n0), int(n1), dy_col.data(), padded_dx);
         for (std::size_t n = n0; n < n1; ++n)  // the padded copy's interior is dX
             for (int y = 0; y < H; ++y)
                 std::memcpy(dX + n * H * row + y * row,

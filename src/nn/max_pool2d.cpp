@@ -79,7 +79,7 @@ void MaxPool2D::forward_rows(const float* X, std::size_t first, std::size_t coun
     Stopwatch clock;
     const std::size_t out_floats = out_.size();
     auto input = [&](std::size_t n) { return X + (n - first) * in_.size(); };  // X holds images first, first+1, ...
-    if (conv_direct_enabled()) {
+    if (conv_direct_avx512()) {
         parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
             for (std::size_t n = first + n0; n < first + n1; ++n)
                 avx512::max_pool_image(input(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);

@@ -20,9 +20,11 @@
 //               entries of one kernel row) is added straight onto the padded copy's pixels;
 //               no dcols matrix
 //
-// The tile kernels are AVX-512 (conv_direct_avx512.cpp) and run only after a CPU check;
-// elsewhere, or with HW_CONV=im2col in the environment or set_conv_method("im2col"), Conv2D
-// takes the im2col + GEMM route. Both compute the same sums, in different orders (float
+// The tile kernels are AVX-512 (conv_direct_avx512.cpp) or AVX2 + FMA (conv_direct_avx2.cpp,
+// 8-channel vectors, no row-wise first-layer kernel) and run only after a CPU check: the
+// widest the CPU has, or the AVX2 ones with HW_CONV=direct-avx2 (for racing like against like
+// on an AVX-512 machine). Without AVX2, or with HW_CONV=im2col in the environment or
+// set_conv_method("im2col"), Conv2D takes the im2col + GEMM route. Both compute the same sums, in different orders (float
 // rounding differs, nothing else). Every output element is computed by one thread in a fixed
 // order, so results do not depend on the thread count.
 #pragma once
@@ -47,14 +49,16 @@ struct ConvWindows {
     int padded_channels() const { return (out_channels + 15) / 16 * 16; }
 };
 
-// "direct" when Conv2D takes this path, else "im2col" (no AVX-512, or switched off). The
-// same switch picks MaxPool2D's AVX-512 loop (max_pool2d.hpp): "im2col" runs chapter 12's plain
-// code throughout.
+// "direct" when Conv2D takes this path with the AVX-512 tiles, "direct-avx2" with the AVX2
+// ones, else "im2col" (no AVX2, or switched off). "direct" also picks MaxPool2D's AVX-512 loop
+// (max_pool2d.hpp); "im2col" runs chapter 12's plain code throughout.
 std::string conv_method();
-// Force "im2col", or "direct" (false, and no change, when this CPU cannot run it).
+// Force "im2col", "direct" or "direct-avx2" (false, and no change, when this CPU cannot run it).
 bool set_conv_method(const std::string& method);
-// Whether Conv2D takes this path (method "direct").
+// Whether Conv2D takes this path (method "direct" or "direct-avx2").
 bool conv_direct_enabled();
+// Whether it takes it with the AVX-512 tiles (method "direct").
+bool conv_direct_avx512();
 
 // The windows of g's forward product over its input padded by g.pad.
 ConvWindows forward_windows(const ConvGeometry& g);
@@ -96,6 +100,16 @@ void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, flo
 // scratch (the gradient with respect to the padded copy). Split by image.
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
                             float* dX);
+
+namespace avx2 {  // call only when the CPU has AVX2 and FMA (conv_direct.cpp checks); as avx512's below
+void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                         const float* bias, float* out);
+int weight_grad_blocks(const ConvWindows& s);
+void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
+                        bool first, float* dWt, float* db);
+void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
+                            float* padded_dx);
+}  // namespace avx2
 
 namespace avx512 {  // call only when the CPU has AVX-512F (conv_direct.cpp checks)
 // Images [n0, n1) of conv_direct_forward.
