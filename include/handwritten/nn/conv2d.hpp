@@ -20,11 +20,11 @@
 // im2col again chunk by chunk: one more copy instead of 77 MB of memory. dW is accumulated over
 // the chunks in order (GEMM with β = 1), so the result does not depend on the thread count.
 //
-// On a CPU with AVX-512 the layer computes the same three products without cols
+// On a CPU with AVX2 or AVX-512 the layer computes the same three products without cols
 // (conv_direct.hpp): forward and dW read the windows straight from a zero-padded copy of the
 // batch (kept from forward to backward, ~1.3× the input instead of ~25×), and dX adds the tiles
-// of dY · W straight onto the padded pixels (col2im fused into the product). Other CPUs and
-// HW_CONV=im2col take im2col + GEMM.
+// of dY · W straight onto the padded pixels (col2im fused into the product). CPUs without AVX2
+// and HW_CONV=im2col take im2col + GEMM.
 #pragma once
 #include <string>
 

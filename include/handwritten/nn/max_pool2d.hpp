@@ -12,9 +12,9 @@
 // (top-left first, then along the row) wins and takes the whole gradient — the same rule as
 // PyTorch's CPU max-pool (a later value must be strictly greater to replace the current one).
 //
-// Where Conv2D takes its direct path (conv_direct.hpp: AVX-512, method "direct"), the forward
-// pass runs the same loop 16 channels per instruction (max_pool2d_avx512.cpp); method "im2col"
-// keeps the plain loop.
+// Where Conv2D takes its direct path with the AVX-512 tiles (conv_direct.hpp, method "direct"),
+// the forward pass runs the same loop 16 channels per instruction (max_pool2d_avx512.cpp); the
+// other methods ("direct-avx2", "im2col") keep the plain loop.
 #pragma once
 #include <cstdint>
 #include <vector>
