@@ -155,7 +155,9 @@ void Conv2D::backward_images(int n0, int n1, const float* dY, float* dX) {
     if (!dX) return;
     // dX = col2im(dY · W), the product's tiles added straight onto the padded pixels
     clock.restart();
-    ensure_shape(padded_grad_, count, s.in_size());
+    // Groups differ in size (the last one is short): keep a buffer that holds the largest.
+    if (padded_grad_.rows() < std::size_t(count) || padded_grad_.cols() != s.in_size())
+        padded_grad_ = Matrix(std::size_t(count), s.in_size());
     conv_direct_input_grad(g_, dY, count, W_.data(), padded_grad_.data(), dX);
     count_product(clock.seconds(), double(count) * P, K, O);
 }
