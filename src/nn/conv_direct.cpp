@@ -118,6 +118,32 @@ std::size_t conv_direct_weight_grad_floats(const ConvWindows& s) {
     return std::size_t(s.patch_size()) * s.padded_channels();
 }
 
+Span balanced_part(int n, int parts, int i) {
+    const int base = n / parts, extra = n % parts;
+    return {i * base + std::min(i, extra), base + (i < extra ? 1 : 0)};
+}
+
+WeightGradTiling weight_grad_tiling(const ConvWindows& s, int block_channels, int max_rows) {
+    const int row_floats = s.kernel_w * s.channels;
+    return {block_channels, (s.out_channels + block_channels - 1) / block_channels,
+            (row_floats + max_rows - 1) / max_rows, s.kernel_h};
+}
+
+WeightGradTile weight_grad_tile_at(const ConvWindows& s, const WeightGradTiling& t, int b) {
+    const int row_floats = s.kernel_w * s.channels, per_block = t.tiles_per_row * t.kernel_rows;
+    const int in_block = b % per_block, ky = in_block / t.tiles_per_row;
+    const Span entries = balanced_part(row_floats, t.tiles_per_row, in_block % t.tiles_per_row);
+    return {(b / per_block) * t.block_channels, ky, entries.first, entries.count, ky * row_floats + entries.first};
+}
+
+void gather_column(const ConvWindows& s, const float* dy, int ox, int oy0, int mr, float* dy_col) {
+    const int O = s.out_channels;
+    for (int i = 0; i < mr; ++i) {
+        const float* from = dy + (std::size_t(oy0 + i) * s.out_w + ox) * O;
+        for (int o = 0; o < O; ++o) dy_col[o * mr + i] = from[o];
+    }
+}
+
 void conv_direct_pack(const ConvWindows& s, const float* W, const float* bias, float* packed) {
     if (expanded(s)) avx512::expanded_pack(s, W, bias, packed);
     else pack_forward_kernels(s, W, packed);
@@ -133,8 +159,12 @@ void conv_direct_forward_images(const ConvWindows& s, const float* padded, int c
         return;
     }
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
-        if (wide()) avx512::conv_forward_images(s, padded, int(n0), int(n1), packed, bias, out);
-        else avx2::conv_forward_images(s, padded, int(n0), int(n1), packed, bias, out);
+        for (std::size_t n = n0; n < n1; ++n) {
+            const float* in = padded + n * s.in_size();
+            float* y = out + n * s.out_size();
+            if (wide()) avx512::forward_image(s, in, packed, bias, y);
+            else avx2::forward_image(s, in, packed, bias, y);
+        }
     });
 }
 
@@ -155,11 +185,19 @@ void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, i
         });
         return;
     }
-    const int blocks = wide() ? avx512::weight_grad_blocks(s) : avx2::weight_grad_blocks(s);
+    // Each thread takes a range of dW's blocks and runs through every image, in order; the one
+    // with the last blocks also sums db.
+    const WeightGradTiling t = wide() ? avx512::weight_grad_tiling(s) : avx2::weight_grad_tiling(s);
+    const int blocks = t.blocks();
     parallel_slices(std::size_t(blocks), 2, 1, [&](std::size_t b0, std::size_t b1) {
         float* block_db = b1 == std::size_t(blocks) ? db : nullptr;
-        if (wide()) avx512::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), first, work, block_db);
-        else avx2::weight_grad_blocks(s, padded, count, dY, int(b0), int(b1), first, work, block_db);
+        for (int n = 0; n < count; ++n) {
+            const float* in = padded + std::size_t(n) * s.in_size();
+            const float* dy = dY + std::size_t(n) * s.out_size();
+            const bool overwrite = first && n == 0;
+            if (wide()) avx512::weight_grad_image(s, t, in, dy, int(b0), int(b1), overwrite, work, block_db);
+            else avx2::weight_grad_image(s, t, in, dy, int(b0), int(b1), overwrite, work, block_db);
+        }
     });
 }
 
@@ -189,8 +227,12 @@ void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, c
     const std::size_t row = std::size_t(Wd) * C, padded_row = std::size_t(s.in_w) * C;
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
         std::vector<float> dy_col(std::size_t(g.out_channels) * 12);
-        if (wide()) avx512::conv_input_grad_images(s, dY, W, int(n0), int(n1), dy_col.data(), padded_dx);
-        else avx2::conv_input_grad_images(s, dY, W, int(n0), int(n1), dy_col.data(), padded_dx);
+        for (std::size_t n = n0; n < n1; ++n) {
+            const float* dy = dY + n * s.out_size();
+            float* dxp = padded_dx + n * s.in_size();
+            if (wide()) avx512::input_grad_image(s, dy, W, dy_col.data(), dxp);
+            else avx2::input_grad_image(s, dy, W, dy_col.data(), dxp);
+        }
         for (std::size_t n = n0; n < n1; ++n)  // the padded copy's interior is dX
             for (int y = 0; y < H; ++y)
                 std::memcpy(dX + n * H * row + y * row,

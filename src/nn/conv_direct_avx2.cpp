@@ -112,6 +112,8 @@ void forward_tile(const ConvWindows& s, const float* in, const float* packed, co
             if (o0 + 8 * v < O) store(out + std::size_t(p0 + i) * O + o0 + 8 * v, acc[i][v], o0 + 8 * v, O);
 }
 
+}  // namespace
+
 void forward_image(const ConvWindows& s, const float* in, const float* packed, const float* bias, float* out) {
     const int P = s.out_h * s.out_w, O = s.out_channels;
     for (int o0 = 0; o0 < O; o0 += 8 * kMaxVectors) {
@@ -125,16 +127,12 @@ void forward_image(const ConvWindows& s, const float* in, const float* packed, c
 
 // ---------------------------------------------------------------- dW
 
-// Channel blocks of 16, and within each, tiles of consecutive entries of one kernel row.
-struct WeightGradTiling {
-    int channel_blocks, tiles_per_row, kernel_rows;
-    int tiles_per_block() const { return tiles_per_row * kernel_rows; }
-};
+// Channel blocks of 16, tiles of up to rows_for(nv) kernel entries (conv_direct.hpp).
 WeightGradTiling weight_grad_tiling(const ConvWindows& s) {
-    const int O = s.out_channels, row_floats = s.kernel_w * s.channels;
-    const int rows = rows_for(min_int(kMaxVectors, (O + 7) / 8));
-    return {(O + 8 * kMaxVectors - 1) / (8 * kMaxVectors), (row_floats + rows - 1) / rows, s.kernel_h};
+    return hw::weight_grad_tiling(s, 8 * kMaxVectors, rows_for(min_int(kMaxVectors, (s.out_channels + 7) / 8)));
 }
+
+namespace {
 
 // dWᵀ rows [k0, k0 + MR) × channels [o0, o0 + 8·NV), summed over one image's pixels, added to
 // dWt or (first) written. dY is read masked past the last channel; dWt has padded columns.
@@ -181,15 +179,12 @@ void weight_grad_tile(const ConvWindows& s, const float* entry, const float* dy,
 
 void weight_grad_block(const ConvWindows& s, const WeightGradTiling& t, int b, const float* in, const float* dy,
                        bool first, float* dWt) {
-    const int O = s.out_channels, row_floats = s.kernel_w * s.channels;
-    const int o0 = (b / t.tiles_per_block()) * 8 * kMaxVectors, in_block = b % t.tiles_per_block();
-    const int ky = in_block / t.tiles_per_row, tile = in_block % t.tiles_per_row;
-    const int nv = min_int(kMaxVectors, (O - o0 + 7) / 8);
-    const int base = row_floats / t.tiles_per_row, extra = row_floats % t.tiles_per_row;
-    const int j0 = tile * base + min_int(tile, extra), mr = base + (tile < extra ? 1 : 0);
-    const int k0 = ky * row_floats + j0;
-    const float* entry = in + std::size_t(ky) * s.in_w * s.channels + j0;
-    with_tile(mr, nv, [&]<int MR, int NV>() { weight_grad_tile<MR, NV>(s, entry, dy, k0, o0, first, dWt); });
+    const WeightGradTile tile = weight_grad_tile_at(s, t, b);
+    const int nv = min_int(kMaxVectors, (s.out_channels - tile.o0 + 7) / 8);
+    const float* entry = in + std::size_t(tile.ky) * s.in_w * s.channels + tile.j0;
+    with_tile(tile.mr, nv, [&]<int MR, int NV>() {
+        weight_grad_tile<MR, NV>(s, entry, dy, tile.k0, tile.o0, first, dWt);
+    });
 }
 
 // db (+)= Σ over one image's pixels of dy (P × O), 16 channels at a time, in pixel order.
@@ -241,56 +236,30 @@ void input_grad_tile(const ConvWindows& s, const float* dy_col, const float* W, 
         }
 }
 
+}  // namespace
+
 void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dy_col, float* dxp) {
-    const int O = s.out_channels, row_floats = s.kernel_w * s.channels;
+    const int row_floats = s.kernel_w * s.channels;
     const int nv = min_int(kMaxVectors, (row_floats + 7) / 8), rows = rows_for(nv);
-    const int blocks = (s.out_h + rows - 1) / rows;
+    const int blocks = (s.out_h + rows - 1) / rows;  // balanced blocks of a column
     const std::size_t rs = std::size_t(s.in_w) * s.channels;
     for (std::size_t i = 0; i < s.in_size(); ++i) dxp[i] = 0.0f;
     for (int ox = 0; ox < s.out_w; ++ox)
         for (int b = 0; b < blocks; ++b) {
-            const int base = s.out_h / blocks, extra = s.out_h % blocks;
-            const int oy0 = b * base + min_int(b, extra), mr = base + (b < extra ? 1 : 0);
-            for (int i = 0; i < mr; ++i) {  // the column's dY rows, o-major
-                const float* from = dy + (std::size_t(oy0 + i) * s.out_w + ox) * O;
-                for (int o = 0; o < O; ++o) dy_col[o * mr + i] = from[o];
-            }
+            const Span column = balanced_part(s.out_h, blocks, b);
+            gather_column(s, dy, ox, column.first, column.count, dy_col);
             for (int ky = 0; ky < s.kernel_h; ++ky)
                 for (int j0 = 0; j0 < row_floats; j0 += 8 * nv) {
-                    float* dst = dxp + std::size_t(oy0) * s.stride * rs + ky * rs + std::size_t(ox) * s.stride * s.channels + j0;
-                    with_tile(mr, nv, [&]<int MR, int NV>() { input_grad_tile<MR, NV>(s, dy_col, W, ky, j0, dst); });
+                    float* dst = dxp + std::size_t(column.first) * s.stride * rs + ky * rs + std::size_t(ox) * s.stride * s.channels + j0;
+                    with_tile(column.count, nv, [&]<int MR, int NV>() { input_grad_tile<MR, NV>(s, dy_col, W, ky, j0, dst); });
                 }
         }
 }
 
-}  // namespace
-
-void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
-                         const float* bias, float* out) {
-    for (int n = n0; n < n1; ++n)
-        forward_image(s, padded + std::size_t(n) * s.in_size(), packed, bias, out + std::size_t(n) * s.out_size());
-}
-
-int weight_grad_blocks(const ConvWindows& s) {
-    const WeightGradTiling t = weight_grad_tiling(s);
-    return t.channel_blocks * t.tiles_per_block();
-}
-
-void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
-                        bool first, float* dWt, float* db) {
-    const WeightGradTiling t = weight_grad_tiling(s);
-    for (int n = 0; n < count; ++n) {
-        const float* in = padded + std::size_t(n) * s.in_size();
-        const float* dy = dY + std::size_t(n) * s.out_size();
-        for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, first && n == 0, dWt);
-        if (db) add_bias_grad(s, dy, first && n == 0, db);
-    }
-}
-
-void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
-                            float* padded_dx) {
-    for (int n = n0; n < n1; ++n)
-        input_grad_image(s, dY + std::size_t(n) * s.out_size(), W, dy_col, padded_dx + std::size_t(n) * s.in_size());
+void weight_grad_image(const ConvWindows& s, const WeightGradTiling& t, const float* in, const float* dy, int b0,
+                       int b1, bool first, float* dWt, float* db) {
+    for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, first, dWt);
+    if (db) add_bias_grad(s, dy, first, db);
 }
 
 }  // namespace hw::avx2

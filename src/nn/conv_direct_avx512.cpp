@@ -115,6 +115,8 @@ void forward_tile(const ConvWindows& s, const float* in, const float* packed, co
             _mm512_mask_storeu_ps(out + std::size_t(p0 + i) * s.out_channels + o0 + 16 * v, mask[v], acc[i][v]);
 }
 
+}  // namespace
+
 void forward_image(const ConvWindows& s, const float* in, const float* packed, const float* bias, float* out) {
     const int P = s.out_h * s.out_w, opad = s.padded_channels();
     for (int o0 = 0; o0 < opad; o0 += 16 * kMaxVectors) {
@@ -128,18 +130,12 @@ void forward_image(const ConvWindows& s, const float* in, const float* packed, c
 
 // ---------------------------------------------------------------- dW
 
-// How the K × O product is cut: channel blocks of up to 64, and within each block tiles of
-// consecutive kernel entries that never cross a kernel row (KW·C entries, consecutive floats in
-// every window), of balanced sizes ≤ rows_for(nv).
-struct WeightGradTiling {
-    int channel_blocks, tiles_per_row, kernel_rows;
-    int tiles_per_block() const { return tiles_per_row * kernel_rows; }
-};
+// Channel blocks of up to 64, tiles of up to rows_for(nv) kernel entries (conv_direct.hpp).
 WeightGradTiling weight_grad_tiling(const ConvWindows& s) {
-    const int opad = s.padded_channels(), row_floats = s.kernel_w * s.channels;
-    const int rows = rows_for(min_int(kMaxVectors, opad / 16));
-    return {(opad + 16 * kMaxVectors - 1) / (16 * kMaxVectors), (row_floats + rows - 1) / rows, s.kernel_h};
+    return hw::weight_grad_tiling(s, 16 * kMaxVectors, rows_for(min_int(kMaxVectors, s.padded_channels() / 16)));
 }
+
+namespace {
 
 // dWᵀ rows [k0, k0 + MR) × channels [o0, o0 + 16·NV), over the pixels of one image: added to
 // what dWt holds, or written when `first`. The MR entries are consecutive floats of the window
@@ -185,19 +181,14 @@ void weight_grad_tile(const ConvWindows& s, const float* entry, const float* dy,
         for (int v = 0; v < NV; ++v) _mm512_storeu_ps(out + std::size_t(i) * opad + 16 * v, acc[i][v]);
 }
 
-// Block b: channel block, then kernel row ky, then the tile within that row (balanced sizes).
 void weight_grad_block(const ConvWindows& s, const WeightGradTiling& t, int b, const float* in, const float* dy,
                        bool first, float* dWt) {
-    const int opad = s.padded_channels(), row_floats = s.kernel_w * s.channels;
-    const int o0 = (b / t.tiles_per_block()) * 16 * kMaxVectors, in_block = b % t.tiles_per_block();
-    const int ky = in_block / t.tiles_per_row, tile = in_block % t.tiles_per_row;
-    const int nv = min_int(kMaxVectors, (opad - o0) / 16);
-    // Balanced tiles: the first row_floats % tiles_per_row get one entry more.
-    const int base = row_floats / t.tiles_per_row, extra = row_floats % t.tiles_per_row;
-    const int j0 = tile * base + min_int(tile, extra), mr = base + (tile < extra ? 1 : 0);
-    const int k0 = ky * row_floats + j0;
-    const float* entry = in + std::size_t(ky) * s.in_w * s.channels + j0;
-    with_tile(mr, nv, [&]<int MR, int NV>() { weight_grad_tile<MR, NV>(s, entry, dy, k0, o0, first, dWt); });
+    const WeightGradTile tile = weight_grad_tile_at(s, t, b);
+    const int nv = min_int(kMaxVectors, (s.padded_channels() - tile.o0) / 16);
+    const float* entry = in + std::size_t(tile.ky) * s.in_w * s.channels + tile.j0;
+    with_tile(tile.mr, nv, [&]<int MR, int NV>() {
+        weight_grad_tile<MR, NV>(s, entry, dy, tile.k0, tile.o0, first, dWt);
+    });
 }
 
 // ---------------------------------------------------------------- dX
@@ -244,40 +235,24 @@ int input_grad_vectors(int vectors) {
     return kMaxVectors;  // the last tile of a row then masks its spare vectors off
 }
 
-// One image: dxp (the padded image's shape, zeroed here) = Σ over windows of dY · W.
+}  // namespace
+
 void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dy_col, float* dxp) {
-    const int O = s.out_channels, row_floats = s.kernel_w * s.channels;
+    const int row_floats = s.kernel_w * s.channels;
     const int vectors = (row_floats + 15) / 16, nv = input_grad_vectors(vectors), rows = rows_for(nv);
     const int blocks = (s.out_h + rows - 1) / rows;  // balanced blocks of a column
     const std::size_t rs = std::size_t(s.in_w) * s.channels;
     for (std::size_t i = 0; i < s.in_size(); ++i) dxp[i] = 0.0f;
     for (int ox = 0; ox < s.out_w; ++ox)
         for (int b = 0; b < blocks; ++b) {
-            const int base = s.out_h / blocks, extra = s.out_h % blocks;
-            const int oy0 = b * base + min_int(b, extra), mr = base + (b < extra ? 1 : 0);
-            for (int i = 0; i < mr; ++i) {  // gather the column's dY rows, o-major
-                const float* from = dy + (std::size_t(oy0 + i) * s.out_w + ox) * O;
-                for (int o = 0; o < O; ++o) dy_col[o * mr + i] = from[o];
-            }
+            const Span column = balanced_part(s.out_h, blocks, b);
+            gather_column(s, dy, ox, column.first, column.count, dy_col);
             for (int ky = 0; ky < s.kernel_h; ++ky)
                 for (int j0 = 0; j0 < row_floats; j0 += 16 * nv) {
-                    float* dst = dxp + std::size_t(oy0) * s.stride * rs + ky * rs + std::size_t(ox) * s.stride * s.channels + j0;
-                    with_tile(mr, nv, [&]<int MR, int NV>() { input_grad_tile<MR, NV>(s, dy_col, W, ky, j0, dst); });
+                    float* dst = dxp + std::size_t(column.first) * s.stride * rs + ky * rs + std::size_t(ox) * s.stride * s.channels + j0;
+                    with_tile(column.count, nv, [&]<int MR, int NV>() { input_grad_tile<MR, NV>(s, dy_col, W, ky, j0, dst); });
                 }
         }
-}
-
-}  // namespace
-
-void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
-                         const float* bias, float* out) {
-    for (int n = n0; n < n1; ++n)
-        forward_image(s, padded + std::size_t(n) * s.in_size(), packed, bias, out + std::size_t(n) * s.out_size());
-}
-
-int weight_grad_blocks(const ConvWindows& s) {
-    const WeightGradTiling t = weight_grad_tiling(s);
-    return t.channel_blocks * t.tiles_per_block();
 }
 
 namespace {
@@ -329,25 +304,10 @@ void add_bias_grad(const ConvWindows& s, const float* dy, bool first, float* db)
 
 }  // namespace
 
-void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
-                        bool first, float* dWt, float* db) {
-    const WeightGradTiling t = weight_grad_tiling(s);
-    for (int n = 0; n < count; ++n) {
-        const float* in = padded + std::size_t(n) * s.in_size();
-        const float* dy = dY + std::size_t(n) * s.out_size();
-        for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, first && n == 0, dWt);
-        if (db) add_bias_grad(s, dy, first && n == 0, db);
-    }
-}
-
-}  // namespace hw::avx512
-
-namespace hw::avx512 {
-
-void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
-                            float* padded_dx) {
-    for (int n = n0; n < n1; ++n)
-        input_grad_image(s, dY + std::size_t(n) * s.out_size(), W, dy_col, padded_dx + std::size_t(n) * s.in_size());
+void weight_grad_image(const ConvWindows& s, const WeightGradTiling& t, const float* in, const float* dy, int b0,
+                       int b1, bool first, float* dWt, float* db) {
+    for (int b = b0; b < b1; ++b) weight_grad_block(s, t, b, in, dy, first, dWt);
+    if (db) add_bias_grad(s, dy, first, db);
 }
 
 }  // namespace hw::avx512

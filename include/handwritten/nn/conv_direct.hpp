@@ -101,32 +101,57 @@ void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, flo
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
                             float* dX);
 
-namespace avx2 {  // call only when the CPU has AVX2 and FMA (conv_direct.cpp checks); as avx512's below
-void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
-                         const float* bias, float* out);
-int weight_grad_blocks(const ConvWindows& s);
-void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
-                        bool first, float* dWt, float* db);
-void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
-                            float* padded_dx);
+// ---- the tiles' bookkeeping, the same for both instruction sets
+
+// Part i of n items cut into `parts` balanced parts (the first n % parts get one more).
+struct Span {
+    int first = 0, count = 0;
+};
+Span balanced_part(int n, int parts, int i);
+
+// How dWᵀ (K × padded_channels()) is cut into independent blocks: channel blocks of
+// block_channels, and within each, for every kernel row, tiles of consecutive entries of that
+// row (KW·C of them, consecutive floats in every window) in balanced sizes of ≤ max_rows.
+struct WeightGradTiling {
+    int block_channels = 16, channel_blocks = 1, tiles_per_row = 1, kernel_rows = 1;
+    int blocks() const { return channel_blocks * tiles_per_row * kernel_rows; }
+};
+WeightGradTiling weight_grad_tiling(const ConvWindows& s, int block_channels, int max_rows);
+// Block b: channels from o0, kernel row ky, its entries j0 … j0 + mr − 1 (k0 = ky·KW·C + j0).
+struct WeightGradTile {
+    int o0 = 0, ky = 0, j0 = 0, mr = 0, k0 = 0;
+};
+WeightGradTile weight_grad_tile_at(const ConvWindows& s, const WeightGradTiling& t, int b);
+
+// The dY rows of output pixels (oy0 … oy0 + mr − 1, ox) of one image, o-major:
+// dy_col[o·mr + i] = dy[((oy0 + i)·Wo + ox)·O + o], so dX's tiles broadcast from one pointer.
+void gather_column(const ConvWindows& s, const float* dy, int ox, int oy0, int mr, float* dy_col);
+
+// ---- one image's products, in the tiles of each instruction set. avx2: call only when the
+// CPU has AVX2 and FMA; avx512: only when it has AVX-512F (conv_direct.cpp checks).
+//
+//   forward_image      out (Ho·Wo × O) = bias + the convolution of the padded image `in`,
+//                      with the kernels packed by conv_direct_pack
+//   weight_grad_tiling this instruction set's cut of dW into blocks
+//   weight_grad_image  blocks [b0, b1) of dWᵀ (K × padded_channels()) += this image's sums over
+//                      its pixels, in pixel order (written instead when `first`); db: nullptr,
+//                      or O floats that get the image's column sums of dy added likewise
+//   input_grad_image   dxp (the padded image's shape) = Σ over windows of dy · W (W: O × K),
+//                      zeroed first; dy_col: O × 12 floats of scratch
+namespace avx2 {
+void forward_image(const ConvWindows& s, const float* in, const float* packed, const float* bias, float* out);
+WeightGradTiling weight_grad_tiling(const ConvWindows& s);
+void weight_grad_image(const ConvWindows& s, const WeightGradTiling& t, const float* in, const float* dy, int b0,
+                       int b1, bool first, float* dWt, float* db);
+void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dy_col, float* dxp);
 }  // namespace avx2
 
-namespace avx512 {  // call only when the CPU has AVX-512F (conv_direct.cpp checks)
-// Images [n0, n1) of conv_direct_forward.
-void conv_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
-                         const float* bias, float* out);
-// dWᵀ blocks: the product splits into weight_grad_blocks(s) independent blocks of K × O.
-int weight_grad_blocks(const ConvWindows& s);
-// Blocks [b0, b1) of dWᵀ (K × padded_channels(), row k = entry k of every kernel): images
-// 0 … count−1 added in order (their pixels in order) to what dWt holds, or overwriting it from
-// image 0 when `first`. db: nullptr, or out_channels floats that get each image's pixel sum of
-// dY (in order) added likewise, after that image's blocks while its dY is still in cache.
-void weight_grad_blocks(const ConvWindows& s, const float* padded, int count, const float* dY, int b0, int b1,
-                        bool first, float* dWt, float* db);
-// Images [n0, n1) of dY (count × out_size) → padded_dx (count × in_size), each zeroed first and
-// then given Σ over its windows of dY · W (W: O × K). dy_col: O × 12 floats of scratch.
-void conv_input_grad_images(const ConvWindows& s, const float* dY, const float* W, int n0, int n1, float* dy_col,
-                            float* padded_dx);
+namespace avx512 {
+void forward_image(const ConvWindows& s, const float* in, const float* packed, const float* bias, float* out);
+WeightGradTiling weight_grad_tiling(const ConvWindows& s);
+void weight_grad_image(const ConvWindows& s, const WeightGradTiling& t, const float* in, const float* dy, int b0,
+                       int b1, bool first, float* dWt, float* db);
+void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dy_col, float* dxp);
 
 // One input channel and stride 1 (a first layer): vectors along output rows over an expanded
 // copy of each padded row (conv_direct_avx512.cpp says how). For kernels 3 or 5 wide and
