@@ -168,12 +168,6 @@ void conv_direct_forward_images(const ConvWindows& s, const float* padded, int c
     });
 }
 
-void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
-                         float* packed, float* out) {
-    conv_direct_pack(s, W, bias, packed);
-    conv_direct_forward_images(s, padded, count, packed, bias, out);
-}
-
 void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, int count, const float* dY,
                                     bool first, float* work, float* db) {
     if (count == 0) return;
@@ -207,17 +201,6 @@ void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, flo
     const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
     for (int o = 0; o < O; ++o)
         for (int k = 0; k < K; ++k) dW[std::size_t(o) * K + k] = work[std::size_t(k) * opad + o];
-}
-
-void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
-                             float* dW, float* db) {
-    if (count == 0) {
-        std::fill(dW, dW + std::size_t(s.out_channels) * s.patch_size(), 0.0f);
-        std::fill(db, db + s.out_channels, 0.0f);
-        return;
-    }
-    conv_direct_weight_grad_images(s, padded, count, dY, true, work, db);
-    conv_direct_weight_grad_finish(s, work, dW);
 }
 
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,

@@ -73,29 +73,25 @@ void pack_forward_kernels(const ConvWindows& s, const float* W, float* packed);
 std::size_t conv_direct_packed_floats(const ConvWindows& s);
 std::size_t conv_direct_weight_grad_floats(const ConvWindows& s);
 
-// out (count × out_size) = bias + the convolution of each padded image (count × in_size) with
-// the kernels W (O × K). bias: out_channels floats, or nullptr for none. packed: scratch of
-// conv_direct_packed_floats(s). Split by image. The same as conv_direct_pack followed by
-// conv_direct_forward_images, which a caller running a few images at a time uses.
-void conv_direct_forward(const ConvWindows& s, const float* padded, int count, const float* W, const float* bias,
-                         float* packed, float* out);
+// The forward product in two steps: pack W (O × K, row o = kernel o) and the bias into packed
+// (conv_direct_packed_floats(s) floats); then out (count × out_size) = bias + the convolution of
+// each padded image (count × in_size) with those kernels. bias: out_channels floats, or nullptr
+// for none. Split by image, so a caller may run the images a few at a time.
 void conv_direct_pack(const ConvWindows& s, const float* W, const float* bias, float* packed);
 void conv_direct_forward_images(const ConvWindows& s, const float* padded, int count, const float* packed,
                                 const float* bias, float* out);
 
-// dW (O × K) = Σ over the count images and their pixels of dY[p][o] · window p's entry k, and
-// db (O) = Σ of dY's rows. work: conv_direct_weight_grad_floats(s) floats of scratch. Split by
-// blocks of dW (or kernel rows); db is summed by the thread with the last of them. Every sum
-// runs image by image, pixel by pixel, so the result is the same on any thread count.
-void conv_direct_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, float* work,
-                             float* dW, float* db);
-// The same in pieces, for a few images at a time: each call adds images [0, count) of padded
-// and dY to the partial sums in work and to db (`first`: the first images, which overwrite
-// them); finish turns the partial sums into dW. Sums in image order, so the grouping of the
-// images into calls does not change a bit of the result.
+// dW (O × K) = Σ over the images and their pixels of dY[p][o] · window p's entry k, and db (O) =
+// Σ of dY's rows, in pieces: each call adds images [0, count) of padded and dY to the partial
+// sums in work (conv_direct_weight_grad_floats(s) floats) and to db (`first`: the first images,
+// which overwrite them); finish turns the partial sums into dW. Split by blocks of dW (or by
+// kernel rows); db is summed by the thread with the last of them. Every sum runs image by
+// image, pixel by pixel, so neither the thread count nor the grouping of the images into calls
+// changes a bit of the result.
 void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, int count, const float* dY,
                                     bool first, float* work, float* db);
 void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, float* dW);
+
 // dX (count × H·W·C of g) = col2im(dY · W) for W (O × K). padded_dx: count × in_size() floats of
 // scratch (the gradient with respect to the padded copy). Split by image.
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
@@ -165,7 +161,7 @@ void expanded_pack(const ConvWindows& s, const float* W, const float* bias, floa
 void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
                              float* expanded, float* out);
 // Partial sums of kernel rows [ky0, ky1), over images 0 … count−1 in order (added to, or from
-// image 0 overwriting, when `first`); db as weight_grad_blocks's.
+// image 0 overwriting, when `first`); db as weight_grad_image's.
 void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
                           bool first, float* expanded, float* sums, float* db);
 void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW);
