@@ -362,11 +362,13 @@ TEST_CASE("Both convolution routes give dW, db and dX of the double-precision su
                           {8, 8, 6, 5, 1, 0, 16}, {7, 9, 3, 3, 2, 0, 33}, {6, 7, 32, 5, 1, 2, 64},
                           {5, 6, 3, 3, 1, 1, 70}, {11, 5, 1, 5, 2, 1, 32}, {6, 6, 6, 1, 1, 0, 7},
                           // one channel, stride 1: rows of 16-lane pieces over an expanded copy for
-                          // O = 1, 2, 6, 12, 4 (1 to 3 channel patterns), kernels 3 and 5 wide; the
+                          // O = 1, 2, 6, 12, 4 (1 to 3 channel patterns), kernels 3 and 5 wide,
+                          // 1 to 13 output rows (tiles of 3 rows and the 1 or 2 left over; dW's
+                          // input rows that meet fewer kernel rows than the kernel has); the
                           // channel tiles for O = 32 and 64
                           {9, 11, 1, 5, 1, 0, 2}, {7, 5, 1, 3, 1, 2, 12}, {6, 9, 1, 3, 1, 1, 64},
                           {13, 7, 1, 5, 1, 2, 1}, {5, 5, 1, 5, 1, 2, 6}, {9, 9, 1, 3, 1, 0, 4},
-                          {8, 10, 1, 5, 1, 1, 32}};
+                          {8, 10, 1, 5, 1, 1, 32}, {5, 9, 1, 5, 1, 0, 6}, {4, 8, 1, 3, 1, 0, 12}};
     hw::Rng rng(13);
     int checked = 0;
     for (const std::string& method : conv_methods()) {
@@ -398,7 +400,7 @@ TEST_CASE("Both convolution routes give dW, db and dX of the double-precision su
                 ++checked;
             }
     }
-    CHECK(checked == 32 * int(conv_methods().size()));
+    CHECK(checked == 36 * int(conv_methods().size()));
 }
 
 TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula") {
@@ -773,13 +775,9 @@ TEST_CASE("A small CNN learns bars it can only tell apart by local structure") {
 
 TEST_CASE("One seeded training step of a CNN is bit-identical at 1 and 2 threads") {
     const hw::LabeledSet data = bars(256, 11);
-    auto run = [&](int threads) {
+    auto run = [&](const std::string& line, int threads) {
         hw::Rng rng(12);
-        // Wide enough for sgemm and the copy loops to split their work over two threads; the
-        // 1-channel first layer and the 6-channel second one take the direct path's narrow tiles.
-        hw::Sequential net = hw::build_network(
-            hw::NetSpec::parse("conv3x3x32p1,relu,conv5x5x6p2,relu,pool2,conv3x3x64p1,relu,fc3"), hw::Shape{8, 8, 1},
-            hw::Init::HeUniform, rng);
+        hw::Sequential net = hw::build_network(hw::NetSpec::parse(line), hw::Shape{8, 8, 1}, hw::Init::HeUniform, rng);
         hw::TrainOptions o;
         o.epochs = 1;
         o.batch = 256;  // one step
@@ -791,13 +789,20 @@ TEST_CASE("One seeded training step of a CNN is bit-identical at 1 and 2 threads
         for (const hw::Param& p : net.params()) out.insert(out.end(), p.value->data(), p.value->data() + p.value->size());
         return out;
     };
-    for (const std::string& method : conv_methods()) {
-        ConvMethodScope route(method);
-        CAPTURE(method);
-        const std::vector<float> one = run(1), two = run(2);
-        REQUIRE(one.size() == two.size());
-        CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
-    }
+    // Wide enough for sgemm and the copy loops to split their work over two threads. In the
+    // first, the 1-channel first layer and the 6-channel second one take the direct path's
+    // narrow channel tiles; in the second, the 1-channel, 6-kernel first layer takes the
+    // expanded rows, whose dW the two threads split by (channel pattern, kernel row).
+    for (const std::string line : {"conv3x3x32p1,relu,conv5x5x6p2,relu,pool2,conv3x3x64p1,relu,fc3",
+                                   "conv5x5x6p2,relu,pool2,conv3x3x16p1,relu,fc3"})
+        for (const std::string& method : conv_methods()) {
+            ConvMethodScope route(method);
+            CAPTURE(line);
+            CAPTURE(method);
+            const std::vector<float> one = run(line, 1), two = run(line, 2);
+            REQUIRE(one.size() == two.size());
+            CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+        }
     hw::set_gemm_threads(0);
 }
 

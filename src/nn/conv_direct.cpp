@@ -171,11 +171,12 @@ void conv_direct_forward_images(const ConvWindows& s, const float* padded, int c
 void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, int count, const float* dY,
                                     bool first, float* work, float* db) {
     if (count == 0) return;
-    if (expanded(s)) {  // split by kernel row; each sums every image in order
-        parallel_slices(std::size_t(s.kernel_h), 2, 1, [&](std::size_t ky0, std::size_t ky1) {
+    if (expanded(s)) {  // split by (phase, kernel row); each sums every image in order
+        const std::size_t units = std::size_t(avx512::expanded_weight_grad_units(s));
+        parallel_slices(units, 2, 1, [&](std::size_t u0, std::size_t u1) {
             Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
-            avx512::expanded_weight_grad(s, padded, count, dY, int(ky0), int(ky1), first, expanded.data(), work,
-                                         ky1 == std::size_t(s.kernel_h) ? db : nullptr);
+            avx512::expanded_weight_grad(s, padded, count, dY, int(u0), int(u1), first, expanded.data(), work,
+                                         u1 == units ? db : nullptr);
         });
         return;
     }

@@ -368,72 +368,180 @@ void expand_image(const ConvWindows& s, const float* in, float* expanded) {
     }
 }
 
-template <int NPH, int KW>
-void expanded_forward_image(const ConvWindows& s, const float* expanded, const float* packed, float* out) {
-    constexpr int NB = pieces_per_tile(NPH);
-    const int pieces = row_pieces(s), len_out = row_floats_out(s), K = s.kernel_h * KW;
-    const std::size_t len = expanded_row(s);
-    const float* bias = packed + std::size_t(K) * NPH * 16;
-    for (int y = 0; y < s.out_h; ++y) {
-        float* out_row = out + std::size_t(y) * len_out;
-        for (int t0 = 0; t0 < pieces; t0 += NB) {
-            __m512 acc[NB];
-#pragma GCC unroll 12
-            for (int b = 0; b < NB; ++b) acc[b] = _mm512_loadu_ps(bias + (b % NPH) * 16);
-            for (int ky = 0; ky < s.kernel_h; ++ky) {
-                const float* e = expanded + (std::size_t(y) + ky) * len + 16 * t0;
-                const float* w = packed + std::size_t(ky) * KW * NPH * 16;
+// A forward tile is Y output rows × NB pieces (NB a multiple of NPH). Input row r serves
+// output row y with kernel row r − y, so each load of an expanded row piece feeds the FMAs of
+// up to Y output rows: Y·NB accumulators and Y·NPH kernel vectors in registers (24 + 6 of 32 for
+// NPH ≤ 3). A load at kx·O floats straddles two cache lines for most kx, and such loads go at
+// one per cycle against two FMAs; with one row per tile they bound the FMAs to under half the
+// peak, with three rows they no longer do.
+template <int NPH> constexpr int forward_tile_rows() { return NPH == 4 ? 2 : 3; }
+template <int NPH> constexpr int forward_tile_pieces() { return NPH == 4 ? 8 : 6; }
+
+// One input row (d rows below the tile's first) against kernel column kx for the tile's
+// output rows I0 … I1 (those for which kernel row d − i exists): acc[i][b] += E · W[d − i][kx].
+template <int NPH, int KW, int Y, int NB, int I0, int I1>
+__attribute__((always_inline)) inline void forward_row_step(const float* e, const float* w_d, int O,
+                                                            __m512 (&acc)[Y][NB]) {
+    constexpr int per_kernel_row = KW * NPH * 16;
 #pragma GCC unroll 7
-                for (int kx = 0; kx < KW; ++kx) {
-                    __m512 wv[NPH];
+    for (int kx = 0; kx < KW; ++kx) {
+        __m512 wv[Y][NPH];
+#pragma GCC unroll 3
+        for (int i = I0; i <= I1; ++i)
 #pragma GCC unroll 4
-                    for (int q = 0; q < NPH; ++q) wv[q] = _mm512_loadu_ps(w + (kx * NPH + q) * 16);
-#pragma GCC unroll 12
-                    for (int b = 0; b < NB; ++b)
-                        acc[b] = _mm512_fmadd_ps(_mm512_loadu_ps(e + 16 * b + kx * s.out_channels), wv[b % NPH], acc[b]);
-                }
+            for (int q = 0; q < NPH; ++q) {
+                wv[i][q] = _mm512_loadu_ps(w_d - i * per_kernel_row + (kx * NPH + q) * 16);
+                // Keep it in a register: GCC would otherwise fold this load into every FMA
+                // that uses it, one more load per FMA.
+                asm("" : "+v"(wv[i][q]));
             }
-#pragma GCC unroll 12
-            for (int b = 0; b < NB; ++b)
-                if (t0 + b < pieces)
-                    _mm512_mask_storeu_ps(out_row + 16 * (t0 + b), channel_mask(16 * (t0 + b), len_out), acc[b]);
+        // The column's pointer first, so that each load is it plus a constant, and each loaded
+        // vector in a register (the barriers stop GCC from keeping 30 precomputed offsets
+        // instead, and from loading the vector again for each of its FMAs).
+        const float* e_kx = e + std::ptrdiff_t(kx) * O;
+        asm("" : "+r"(e_kx));
+#pragma GCC unroll 8
+        for (int b = 0; b < NB; ++b) {
+            __m512 v = _mm512_loadu_ps(e_kx + 16 * b);
+            asm("" : "+v"(v));
+#pragma GCC unroll 3
+            for (int i = I0; i <= I1; ++i) acc[i][b] = _mm512_fmadd_ps(v, wv[i][b % NPH], acc[i][b]);
         }
     }
 }
 
-// Sums for kernel row ky over one image into acc_out (NPH × KW pieces): first ? = : +=.
-template <int NPH, int KW>
-void expanded_weight_grad_row(const ConvWindows& s, const float* expanded, const float* dy, int ky, bool first,
-                              float* acc_out) {
-    const int pieces = row_pieces(s), len_out = row_floats_out(s);
+template <int NPH, int KW, int Y, int NB, int I0 = 0, int I1 = 0>
+__attribute__((always_inline)) inline void forward_row_rows(int i0, int i1, const float* e, const float* w_d, int O,
+                                                            __m512 (&acc)[Y][NB]) {
+    if (i0 == I0 && i1 == I1) return forward_row_step<NPH, KW, Y, NB, I0, I1>(e, w_d, O, acc);
+    if constexpr (I1 + 1 < Y) forward_row_rows<NPH, KW, Y, NB, I0, I1 + 1>(i0, i1, e, w_d, O, acc);
+    else if constexpr (I0 + 1 < Y) forward_row_rows<NPH, KW, Y, NB, I0 + 1, I0 + 1>(i0, i1, e, w_d, O, acc);
+}
+
+// Output rows [y0, y0 + Y) × pieces [t0, t0 + NB) of one image.
+template <int NPH, int KW, int Y>
+void expanded_forward_tile(const ConvWindows& s, const float* expanded, const float* packed, int y0, int t0,
+                           float* out) {
+    constexpr int NB = forward_tile_pieces<NPH>();
+    const int pieces = row_pieces(s), len_out = row_floats_out(s), KH = s.kernel_h;
     const std::size_t len = expanded_row(s);
-    __m512 acc[NPH][KW];
-#pragma GCC unroll 4
-    for (int q = 0; q < NPH; ++q)
-#pragma GCC unroll 7
-        for (int kx = 0; kx < KW; ++kx) acc[q][kx] = _mm512_setzero_ps();
-    for (int y = 0; y < s.out_h; ++y) {
-        const float* e = expanded + (std::size_t(y) + ky) * len;
-        const float* g = dy + std::size_t(y) * len_out;
-        for (int t0 = 0; t0 < pieces; t0 += NPH)
-#pragma GCC unroll 4
-            for (int q = 0; q < NPH; ++q) {
-                const int t = t0 + q;
-                if (t >= pieces) break;
-                // Lanes past the row's end are masked off: they would be the next row's dY.
-                const __m512 gv = _mm512_maskz_loadu_ps(channel_mask(16 * t, len_out), g + 16 * t);
-#pragma GCC unroll 7
-                for (int kx = 0; kx < KW; ++kx)
-                    acc[q][kx] = _mm512_fmadd_ps(gv, _mm512_loadu_ps(e + 16 * t + kx * s.out_channels), acc[q][kx]);
-            }
+    const float* bias = packed + std::size_t(KH) * KW * NPH * 16;
+    __m512 acc[Y][NB];
+#pragma GCC unroll 3
+    for (int i = 0; i < Y; ++i)
+#pragma GCC unroll 8
+        for (int b = 0; b < NB; ++b) acc[i][b] = _mm512_loadu_ps(bias + (b % NPH) * 16);
+    for (int d = 0; d < Y + KH - 1; ++d) {  // input row y0 + d
+        const float* e = expanded + (std::size_t(y0) + d) * len + 16 * t0;
+        const int i0 = d - KH + 1 > 0 ? d - KH + 1 : 0, i1 = min_int(Y - 1, d);
+        forward_row_rows<NPH, KW, Y, NB>(i0, i1, e, packed + std::size_t(d) * KW * NPH * 16, s.out_channels, acc);
     }
-#pragma GCC unroll 4
-    for (int q = 0; q < NPH; ++q)
+#pragma GCC unroll 3
+    for (int i = 0; i < Y; ++i)
+#pragma GCC unroll 8
+        for (int b = 0; b < NB; ++b)
+            if (t0 + b < pieces)
+                _mm512_mask_storeu_ps(out + std::size_t(y0 + i) * len_out + 16 * (t0 + b),
+                                      channel_mask(16 * (t0 + b), len_out), acc[i][b]);
+}
+
+template <int NPH, int KW>
+void expanded_forward_image(const ConvWindows& s, const float* expanded, const float* packed, float* out) {
+    constexpr int Y = forward_tile_rows<NPH>(), NB = forward_tile_pieces<NPH>();
+    const int pieces = row_pieces(s);
+    for (int t0 = 0; t0 < pieces; t0 += NB) {
+        int y0 = 0;
+        for (; y0 + Y <= s.out_h; y0 += Y) expanded_forward_tile<NPH, KW, Y>(s, expanded, packed, y0, t0, out);
+        if (s.out_h - y0 == 2) expanded_forward_tile<NPH, KW, 2>(s, expanded, packed, y0, t0, out);
+        else if (s.out_h - y0 == 1) expanded_forward_tile<NPH, KW, 1>(s, expanded, packed, y0, t0, out);
+    }
+}
+
+// dW for a group of J ≤ 5 kernel rows [k0, k0 + J) and one phase q: acc[j][kx] sums, over the
+// image's pixels, dY[y] · E[y + k0 + j] at column offset kx·O, for the pieces t ≡ q (mod NPH)
+// whose kernel values the lanes of phase q hold. It runs over input rows r: the KW pieces of
+// row r (loaded once, mostly straddling two cache lines) meet the dY rows r − k0 − j of every
+// kernel row of the group, KW·J FMAs for KW + J loads (one pass per kernel row would need
+// KW + 1 loads for KW FMAs). For each (j, kx) the terms still come in the order y, then t.
+template <int KW, int J, int J0, int J1>
+__attribute__((always_inline)) inline void weight_grad_piece(const float* e, const float* g_r, std::ptrdiff_t dy_row,
+                                                             __mmask16 lanes, int O, __m512 (&acc)[J][KW]) {
+    __m512 ev[KW];
+#pragma GCC unroll 7
+    for (int kx = 0; kx < KW; ++kx) {
+        ev[kx] = _mm512_loadu_ps(e + std::ptrdiff_t(kx) * O);
+        asm("" : "+v"(ev[kx]));  // one load, kept in a register for its J FMAs
+    }
+#pragma GCC unroll 5
+    for (int j = J0; j <= J1; ++j) {
+        // Lanes past the row's end are masked off: they would be the next row's dY.
+        __m512 g = _mm512_maskz_loadu_ps(lanes, g_r - j * dy_row);
+        asm("" : "+v"(g));
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) acc[j][kx] = _mm512_fmadd_ps(g, ev[kx], acc[j][kx]);
+    }
+}
+
+// Input row r's pieces of phase q, for the group's kernel rows J0 … J1 (those whose dY row
+// r − k0 − j exists); j0, j1 pick the instance at run time.
+template <int NPH, int KW, int J, int J0 = 0, int J1 = 0>
+__attribute__((always_inline)) inline void weight_grad_input_row(int j0, int j1, const ConvWindows& s, const float* e_r,
+                                                                 const float* g_r, int q, __m512 (&acc)[J][KW]) {
+    if (j0 == J0 && j1 == J1) {
+        const int pieces = row_pieces(s), len_out = row_floats_out(s);
+        for (int t = q; t < pieces; t += NPH)
+            weight_grad_piece<KW, J, J0, J1>(e_r + 16 * t, g_r + 16 * t, len_out, channel_mask(16 * t, len_out),
+                                             s.out_channels, acc);
+        return;
+    }
+    if constexpr (J1 + 1 < J) weight_grad_input_row<NPH, KW, J, J0, J1 + 1>(j0, j1, s, e_r, g_r, q, acc);
+    else if constexpr (J0 + 1 < J) weight_grad_input_row<NPH, KW, J, J0 + 1, J0 + 1>(j0, j1, s, e_r, g_r, q, acc);
+}
+
+// Kernel rows [k0, k0 + J) of one image, phase q, into sums ((ky·NPH + q)·KW + kx pieces):
+// first ? = : +=.
+template <int NPH, int KW, int J>
+void expanded_weight_grad_group(const ConvWindows& s, const float* expanded, const float* dy, int q, int k0,
+                                bool first, float* sums) {
+    const int len_out = row_floats_out(s);
+    const std::size_t len = expanded_row(s);
+    __m512 acc[J][KW];
+#pragma GCC unroll 5
+    for (int j = 0; j < J; ++j)
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) acc[j][kx] = _mm512_setzero_ps();
+    for (int r = k0; r < k0 + J - 1 + s.out_h; ++r) {  // kernel row k0 + j meets dY row r − k0 − j
+        const int j0 = r - k0 - s.out_h + 1 > 0 ? r - k0 - s.out_h + 1 : 0, j1 = min_int(J - 1, r - k0);
+        weight_grad_input_row<NPH, KW, J>(j0, j1, s, expanded + std::size_t(r) * len,
+                                          dy + std::ptrdiff_t(r - k0) * len_out, q, acc);
+    }
+#pragma GCC unroll 5
+    for (int j = 0; j < J; ++j)
 #pragma GCC unroll 7
         for (int kx = 0; kx < KW; ++kx) {
-            float* to = acc_out + (q * KW + kx) * 16;
-            _mm512_storeu_ps(to, first ? acc[q][kx] : _mm512_add_ps(_mm512_loadu_ps(to), acc[q][kx]));
+            float* to = sums + ((std::size_t(k0 + j) * NPH + q) * KW + kx) * 16;
+            _mm512_storeu_ps(to, first ? acc[j][kx] : _mm512_add_ps(_mm512_loadu_ps(to), acc[j][kx]));
         }
+}
+
+// Units [u0, u1) of one image (unit u: phase u / KH, kernel row u % KH), in groups of up to 5
+// kernel rows of one phase.
+template <int NPH, int KW>
+void expanded_weight_grad_units(const ConvWindows& s, const float* expanded, const float* dy, int u0, int u1,
+                                bool first, float* sums) {
+    const int KH = s.kernel_h;
+    for (int u = u0; u < u1;) {
+        const int q = u / KH, k0 = u % KH;
+        const int J = min_int(min_int(5, KH - k0), u1 - u);
+        switch (J) {
+            case 1: expanded_weight_grad_group<NPH, KW, 1>(s, expanded, dy, q, k0, first, sums); break;
+            case 2: expanded_weight_grad_group<NPH, KW, 2>(s, expanded, dy, q, k0, first, sums); break;
+            case 3: expanded_weight_grad_group<NPH, KW, 3>(s, expanded, dy, q, k0, first, sums); break;
+            case 4: expanded_weight_grad_group<NPH, KW, 4>(s, expanded, dy, q, k0, first, sums); break;
+            default: expanded_weight_grad_group<NPH, KW, 5>(s, expanded, dy, q, k0, first, sums); break;
+        }
+        u += J;
+    }
 }
 
 template <int NPH>
@@ -442,10 +550,10 @@ void expanded_forward_kw(int kw, const ConvWindows& s, const float* e, const flo
     else expanded_forward_image<NPH, 5>(s, e, packed, out);
 }
 template <int NPH>
-void expanded_weight_grad_kw(int kw, const ConvWindows& s, const float* e, const float* dy, int ky, bool first,
-                             float* acc) {
-    if (kw == 3) expanded_weight_grad_row<NPH, 3>(s, e, dy, ky, first, acc);
-    else expanded_weight_grad_row<NPH, 5>(s, e, dy, ky, first, acc);
+void expanded_weight_grad_kw(const ConvWindows& s, const float* e, const float* dy, int u0, int u1, bool first,
+                             float* sums) {
+    if (s.kernel_w == 3) expanded_weight_grad_units<NPH, 3>(s, e, dy, u0, u1, first, sums);
+    else expanded_weight_grad_units<NPH, 5>(s, e, dy, u0, u1, first, sums);
 }
 
 }  // namespace
@@ -491,21 +599,19 @@ void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, 
     }
 }
 
-void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
+int expanded_weight_grad_units(const ConvWindows& s) { return phases(s.out_channels) * s.kernel_h; }
+
+void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int u0, int u1,
                           bool first, float* expanded, float* sums, float* db) {
-    const int nph = phases(s.out_channels), per_row = nph * s.kernel_w * 16;
     for (int n = 0; n < count; ++n) {
         expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
         const float* dy = dY + std::size_t(n) * s.out_size();
         const bool overwrite = first && n == 0;
-        for (int ky = ky0; ky < ky1; ++ky) {
-            float* acc = sums + std::size_t(ky) * per_row;
-            switch (nph) {
-                case 1: expanded_weight_grad_kw<1>(s.kernel_w, s, expanded, dy, ky, overwrite, acc); break;
-                case 2: expanded_weight_grad_kw<2>(s.kernel_w, s, expanded, dy, ky, overwrite, acc); break;
-                case 3: expanded_weight_grad_kw<3>(s.kernel_w, s, expanded, dy, ky, overwrite, acc); break;
-                default: expanded_weight_grad_kw<4>(s.kernel_w, s, expanded, dy, ky, overwrite, acc); break;
-            }
+        switch (phases(s.out_channels)) {
+            case 1: expanded_weight_grad_kw<1>(s, expanded, dy, u0, u1, overwrite, sums); break;
+            case 2: expanded_weight_grad_kw<2>(s, expanded, dy, u0, u1, overwrite, sums); break;
+            case 3: expanded_weight_grad_kw<3>(s, expanded, dy, u0, u1, overwrite, sums); break;
+            default: expanded_weight_grad_kw<4>(s, expanded, dy, u0, u1, overwrite, sums); break;
         }
         if (db) add_bias_grad(s, dy, overwrite, db);
     }

@@ -160,9 +160,11 @@ std::size_t expanded_sums_floats(const ConvWindows& s);    // dW's partial sums
 void expanded_pack(const ConvWindows& s, const float* W, const float* bias, float* packed);
 void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
                              float* expanded, float* out);
-// Partial sums of kernel rows [ky0, ky1), over images 0 … count−1 in order (added to, or from
-// image 0 overwriting, when `first`); db as weight_grad_image's.
-void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int ky0, int ky1,
+// dW's partial sums come in units (phase, kernel row), phases(O) × KH of them, each summed by
+// one thread. Partial sums of units [u0, u1), over images 0 … count−1 in order (added to, or
+// from image 0 overwriting, when `first`); db as weight_grad_image's.
+int expanded_weight_grad_units(const ConvWindows& s);
+void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int u0, int u1,
                           bool first, float* expanded, float* sums, float* db);
 void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW);
 
