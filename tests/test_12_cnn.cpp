@@ -438,7 +438,7 @@ TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula")
 // ---------------------------------------------------------------- MaxPool2D and Flatten
 
 TEST_CASE("MaxPool2D forward and backward on a hand-made 4×4 input, ties included") {
-    for (const std::string& method : conv_methods()) {  // the plain loop and the AVX-512 one
+    for (const std::string& method : conv_methods()) {  // the plain loop, the AVX2 and the AVX-512 ones
         ConvMethodScope route(method);
         CAPTURE(method);
         // One channel. Windows: top-left {1,5,3,2} → 5; top-right {2,2,2,2} → a four-way tie;
@@ -467,7 +467,7 @@ TEST_CASE("MaxPool2D forward and backward on a hand-made 4×4 input, ties includ
 }
 
 TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and handles batches") {
-    for (const std::string& method : conv_methods()) {  // the plain loop and the AVX-512 one
+    for (const std::string& method : conv_methods()) {  // the plain loop, the AVX2 and the AVX-512 ones
         ConvMethodScope route(method);
         CAPTURE(method);
         // 3×3×2, pool 2: one window (rows 0–1, cols 0–1) per channel; row 2 and column 2 are dropped.

@@ -79,10 +79,14 @@ void MaxPool2D::forward_rows(const float* X, std::size_t first, std::size_t coun
     Stopwatch clock;
     const std::size_t out_floats = out_.size();
     auto input = [&](std::size_t n) { return X + (n - first) * in_.size(); };  // X holds images first, first+1, ...
-    if (conv_direct_avx512()) {
+    if (conv_direct_enabled()) {  // the direct path's CPU check covers these loops' instruction sets
+        const bool wide = conv_direct_avx512();
         parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
-            for (std::size_t n = first + n0; n < first + n1; ++n)
-                avx512::max_pool_image(input(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);
+            for (std::size_t n = first + n0; n < first + n1; ++n) {
+                std::int32_t* arg = argmax_.data() + n * out_floats;
+                if (wide) avx512::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_);
+                else avx2::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_);
+            }
         });
         seconds_ += clock.seconds();
         return;

@@ -12,9 +12,9 @@
 // (top-left first, then along the row) wins and takes the whole gradient — the same rule as
 // PyTorch's CPU max-pool (a later value must be strictly greater to replace the current one).
 //
-// Where Conv2D takes its direct path with the AVX-512 tiles (conv_direct.hpp, method "direct"),
-// the forward pass runs the same loop 16 channels per instruction (max_pool2d_avx512.cpp); the
-// other methods ("direct-avx2", "im2col") keep the plain loop.
+// Where Conv2D takes its direct path (conv_direct.hpp), the forward pass runs the same loop 16
+// channels per instruction with the AVX-512 tiles (method "direct", max_pool2d_avx512.cpp) or
+// 8 with the AVX2 ones ("direct-avx2", max_pool2d_avx2.cpp); "im2col" keeps the plain loop.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -61,8 +61,11 @@ private:
     double seconds_ = 0;
 };
 
-namespace avx512 {  // call only when the CPU has AVX-512F (max_pool2d_avx512.cpp)
 // One sample: x (H·W·C) → y (Ho·Wo·C) and the argmax of every output, as the plain loop does.
+namespace avx2 {  // call only when the CPU has AVX2 (max_pool2d_avx2.cpp)
+void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size);
+}  // namespace avx2
+namespace avx512 {  // call only when the CPU has AVX-512F (max_pool2d_avx512.cpp)
 void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size);
 }  // namespace avx512
 
