@@ -44,8 +44,24 @@ Tiles& chosen_tiles() {
 
 bool wide() { return chosen_tiles() == Tiles::avx512; }
 
-// Whether the one-channel row-wise kernels (AVX-512 only) take this shape.
-bool expanded(const ConvWindows& s) { return wide() && avx512::expanded_path_ok(s); }
+// Whether the one-channel row-wise kernels take this shape, and their vectors' lanes.
+bool expanded(const ConvWindows& s) {
+    switch (chosen_tiles()) {
+        case Tiles::avx512: return avx512::expanded_path_ok(s);
+        case Tiles::avx2: return avx2::expanded_path_ok(s);
+        default: return false;
+    }
+}
+int lanes() { return wide() ? 16 : 8; }
+
+int gcd_int(int a, int b) {
+    while (b != 0) {
+        const int r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
 
 }  // namespace
 
@@ -109,12 +125,12 @@ void pack_forward_kernels(const ConvWindows& s, const float* W, float* packed) {
 }
 
 std::size_t conv_direct_packed_floats(const ConvWindows& s) {
-    if (expanded(s)) return avx512::expanded_packed_floats(s);
+    if (expanded(s)) return expanded_packed_floats(s, lanes());
     return std::size_t(s.patch_size()) * s.padded_channels();
 }
 
 std::size_t conv_direct_weight_grad_floats(const ConvWindows& s) {
-    if (expanded(s)) return avx512::expanded_sums_floats(s);
+    if (expanded(s)) return expanded_sums_floats(s, lanes());
     return std::size_t(s.patch_size()) * s.padded_channels();
 }
 
@@ -144,8 +160,46 @@ void gather_column(const ConvWindows& s, const float* dy, int ox, int oy0, int m
     }
 }
 
+int expanded_phases(int channels, int lanes) { return channels / gcd_int(channels, lanes); }
+
+std::size_t expanded_packed_floats(const ConvWindows& s, int lanes) {
+    return (std::size_t(s.patch_size()) + 1) * expanded_phases(s.out_channels, lanes) * lanes;
+}
+
+void expanded_pack(const ConvWindows& s, int lanes, const float* W, const float* bias, float* packed) {
+    const int O = s.out_channels, K = s.patch_size(), nph = expanded_phases(O, lanes);
+    for (int k = 0; k <= K; ++k)  // entry K: the bias
+        for (int q = 0; q < nph; ++q)
+            for (int l = 0; l < lanes; ++l) {
+                const int o = (lanes * q + l) % O;
+                packed[(std::size_t(k) * nph + q) * lanes + l] = k < K ? W[std::size_t(o) * K + k] : bias ? bias[o] : 0.0f;
+            }
+}
+
+int expanded_weight_grad_units(const ConvWindows& s, int lanes) {
+    return expanded_phases(s.out_channels, lanes) * s.kernel_h;
+}
+
+std::size_t expanded_sums_floats(const ConvWindows& s, int lanes) {
+    return std::size_t(s.kernel_h) * expanded_phases(s.out_channels, lanes) * s.kernel_w * lanes;
+}
+
+// sums holds, per (kernel row, phase, kernel column), one vector whose lane l summed channel
+// (lanes·phase + l) mod O: the lanes of one channel are added up into dW (O × K).
+void expanded_weight_grad_reduce(const ConvWindows& s, int lanes, const float* sums, float* dW) {
+    const int O = s.out_channels, K = s.patch_size(), nph = expanded_phases(O, lanes);
+    std::fill(dW, dW + std::size_t(O) * K, 0.0f);
+    for (int ky = 0; ky < s.kernel_h; ++ky)
+        for (int q = 0; q < nph; ++q)
+            for (int kx = 0; kx < s.kernel_w; ++kx) {
+                const float* piece = sums + ((std::size_t(ky) * nph + q) * s.kernel_w + kx) * lanes;
+                for (int l = 0; l < lanes; ++l)
+                    dW[std::size_t((lanes * q + l) % O) * K + ky * s.kernel_w + kx] += piece[l];
+            }
+}
+
 void conv_direct_pack(const ConvWindows& s, const float* W, const float* bias, float* packed) {
-    if (expanded(s)) avx512::expanded_pack(s, W, bias, packed);
+    if (expanded(s)) expanded_pack(s, lanes(), W, bias, packed);
     else pack_forward_kernels(s, W, packed);
 }
 
@@ -153,8 +207,10 @@ void conv_direct_forward_images(const ConvWindows& s, const float* padded, int c
                                 const float* bias, float* out) {
     if (expanded(s)) {  // the bias is packed with the kernels
         parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
-            Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
-            avx512::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
+            // 64-byte aligned: so are most pieces
+            Matrix expanded(1, wide() ? avx512::expanded_floats(s) : avx2::expanded_floats(s));
+            if (wide()) avx512::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
+            else avx2::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
         });
         return;
     }
@@ -172,11 +228,16 @@ void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, i
                                     bool first, float* work, float* db) {
     if (count == 0) return;
     if (expanded(s)) {  // split by (phase, kernel row); each sums every image in order
-        const std::size_t units = std::size_t(avx512::expanded_weight_grad_units(s));
+        const std::size_t units = std::size_t(expanded_weight_grad_units(s, lanes()));
         parallel_slices(units, 2, 1, [&](std::size_t u0, std::size_t u1) {
-            Matrix expanded(1, avx512::expanded_floats(s));  // 64-byte aligned: so are most pieces
-            avx512::expanded_weight_grad(s, padded, count, dY, int(u0), int(u1), first, expanded.data(), work,
-                                         u1 == units ? db : nullptr);
+            Matrix expanded(1, wide() ? avx512::expanded_floats(s) : avx2::expanded_floats(s));
+            float* unit_db = u1 == units ? db : nullptr;
+            if (wide())
+                avx512::expanded_weight_grad(s, padded, count, dY, int(u0), int(u1), first, expanded.data(), work,
+                                             unit_db);
+            else
+                avx2::expanded_weight_grad(s, padded, count, dY, int(u0), int(u1), first, expanded.data(), work,
+                                           unit_db);
         });
         return;
     }
@@ -197,7 +258,7 @@ void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, i
 }
 
 void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, float* dW) {
-    if (expanded(s)) return avx512::expanded_weight_grad_reduce(s, work, dW);
+    if (expanded(s)) return expanded_weight_grad_reduce(s, lanes(), work, dW);
     // work is dWᵀ (K × padded channels): dW[o][k] = work[k][o].
     const int K = s.patch_size(), O = s.out_channels, opad = s.padded_channels();
     for (int o = 0; o < O; ++o)

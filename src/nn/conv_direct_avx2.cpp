@@ -263,3 +263,254 @@ void weight_grad_image(const ConvWindows& s, const WeightGradTiling& t, const fl
 }
 
 }  // namespace hw::avx2
+
+// ---------------------------------------------------------------- one input channel, stride 1
+//
+// The row-wise kernels of conv_direct_avx512.cpp (whose comment explains the expanded rows and
+// the channel patterns), in 8-lane pieces: NPH = O / gcd(O, 8) patterns (3 for LeNet-5's 6,
+// whose output row of 28·6 floats is 21 whole pieces). With 16 registers the forward tile is
+// one output row × 12 pieces (12 accumulators and the NPH kernel vectors: loads at 1.25 per FMA),
+// and dW sums 2 kernel rows at a time (10 accumulators, the 5 pieces of a row, one dY vector).
+namespace hw::avx2 {
+
+namespace {
+
+int phases(int channels) { return expanded_phases(channels, 8); }
+int row_floats_out(const ConvWindows& s) { return s.out_w * s.out_channels; }
+int row_pieces(const ConvWindows& s) { return (row_floats_out(s) + 7) / 8; }
+std::size_t expanded_row(const ConvWindows& s) { return std::size_t(s.in_w) * s.out_channels; }
+constexpr int kForwardTilePieces = 12;  // a multiple of NPH (1 or 3)
+
+// E for one padded image (in_h rows of in_w pixels) → expanded (in_h rows of in_w·O floats):
+// lane l of piece t repeats pixel (8t + l) / O of its row.
+void expand_image(const ConvWindows& s, const float* in, float* expanded) {
+    const int O = s.out_channels, nph = phases(O);
+    const int len = static_cast<int>(expanded_row(s));
+    // For phase q: idx[q][l], which pixel after the piece's first one lane l repeats, and
+    // step[q], how many pixels the next piece's first one lies further on.
+    alignas(32) int idx[8][8];
+    int step[8];
+    for (int q = 0; q < nph; ++q) {
+        for (int l = 0; l < 8; ++l) idx[q][l] = ((8 * q) % O + l) / O;
+        step[q] = ((8 * q) % O + 8) / O;
+    }
+    const int pixels_in_image = s.in_h * s.in_w;
+    for (int y = 0; y < s.in_h; ++y) {
+        const float* row = in + std::size_t(y) * s.in_w;
+        float* out = expanded + std::size_t(y) * len;
+        const int left_in_image = pixels_in_image - y * s.in_w;
+        for (int t = 0, q = 0, first = 0; 8 * t < len; ++t) {
+            // Whole loads except at the image's end: the lanes a piece takes past its row's
+            // pixels are never used, and the rows are the expanded buffer's (stored whole).
+            const __m256 pixels = first + 8 <= left_in_image
+                                      ? _mm256_loadu_ps(row + first)
+                                      : _mm256_maskload_ps(row + first, channel_mask(first, left_in_image));
+            const __m256i lanes = _mm256_load_si256(reinterpret_cast<const __m256i*>(idx[q]));
+            _mm256_storeu_ps(out + 8 * t, _mm256_permutevar8x32_ps(pixels, lanes));
+            first += step[q];
+            if (++q == nph) q = 0;
+        }
+    }
+}
+
+// Output row y, pieces [t0, t0 + NB) of one image. Pieces past the row are computed and dropped.
+template <int NPH, int KW, int NB>
+void expanded_forward_tile(const ConvWindows& s, const float* expanded, const float* packed, int y, int t0,
+                           float* out) {
+    const int pieces = row_pieces(s), len_out = row_floats_out(s), KH = s.kernel_h, O = s.out_channels;
+    const std::size_t len = expanded_row(s);
+    const float* bias = packed + std::size_t(KH) * KW * NPH * 8;
+    __m256 acc[NB];
+#pragma GCC unroll 12
+    for (int b = 0; b < NB; ++b) acc[b] = _mm256_loadu_ps(bias + (b % NPH) * 8);
+    for (int ky = 0; ky < KH; ++ky) {
+        const float* e = expanded + (std::size_t(y) + ky) * len + 8 * t0;
+        const float* w = packed + std::size_t(ky) * KW * NPH * 8;
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) {
+            __m256 wv[NPH];
+#pragma GCC unroll 3
+            for (int q = 0; q < NPH; ++q) {
+                wv[q] = _mm256_loadu_ps(w + (kx * NPH + q) * 8);
+                asm("" : "+x"(wv[q]));  // in a register for its NB / NPH FMAs
+            }
+            // The column's pointer, so that each load is it plus a constant (the barrier stops
+            // GCC from keeping NB·KW precomputed offsets instead).
+            const float* e_kx = e + std::ptrdiff_t(kx) * O;
+            asm("" : "+r"(e_kx));
+#pragma GCC unroll 12
+            for (int b = 0; b < NB; ++b) acc[b] = _mm256_fmadd_ps(_mm256_loadu_ps(e_kx + 8 * b), wv[b % NPH], acc[b]);
+        }
+    }
+    // A piece that runs past the row is stored whole (its extra lanes land on the next row,
+    // which is computed later), except in the image's last row: those would land on the next
+    // image, perhaps another thread's.
+    float* out_row = out + std::size_t(y) * len_out;
+    const bool last_row = y + 1 == s.out_h;
+#pragma GCC unroll 12
+    for (int b = 0; b < NB; ++b) {
+        const int t = t0 + b;
+        if (t >= pieces) break;
+        if (!last_row || 8 * t + 8 <= len_out) _mm256_storeu_ps(out_row + 8 * t, acc[b]);
+        else _mm256_maskstore_ps(out_row + 8 * t, channel_mask(8 * t, len_out), acc[b]);
+    }
+}
+
+template <int NPH, int KW>
+void expanded_forward_image(const ConvWindows& s, const float* expanded, const float* packed, float* out) {
+    constexpr int NB = kForwardTilePieces;
+    const int pieces = row_pieces(s);
+    for (int y = 0; y < s.out_h; ++y) {
+        int t0 = 0;
+        for (; t0 + NB <= pieces; t0 += NB) expanded_forward_tile<NPH, KW, NB>(s, expanded, packed, y, t0, out);
+        // The rest (1 to 11 pieces) in a tile of 3, 6, 9 or 12: a multiple of NPH, so that it
+        // starts at phase 0.
+        switch ((pieces - t0 + 2) / 3) {
+            case 0: break;
+            case 1: expanded_forward_tile<NPH, KW, 3>(s, expanded, packed, y, t0, out); break;
+            case 2: expanded_forward_tile<NPH, KW, 6>(s, expanded, packed, y, t0, out); break;
+            case 3: expanded_forward_tile<NPH, KW, 9>(s, expanded, packed, y, t0, out); break;
+            default: expanded_forward_tile<NPH, KW, 12>(s, expanded, packed, y, t0, out); break;
+        }
+    }
+}
+
+// dW for kernel rows [k0, k0 + J) and phase q, as in conv_direct_avx512.cpp: over input rows r,
+// the KW pieces of row r (loaded once) meet the dY rows r − k0 − j of the group's kernel rows.
+template <int KW, int J, int J0, int J1>
+__attribute__((always_inline)) inline void weight_grad_piece(const float* e, const float* g_r, std::ptrdiff_t dy_row,
+                                                             int first, int len_out, int O, __m256 (&acc)[J][KW]) {
+    __m256 ev[KW];
+    // One load per kernel column, kept in a register for its J FMAs; the pointer steps by O
+    // (the barriers stop GCC from keeping KW offsets in spilled registers instead).
+#pragma GCC unroll 7
+    for (int kx = 0; kx < KW; ++kx, e += O) {
+        asm("" : "+r"(e));
+        ev[kx] = _mm256_loadu_ps(e);
+        asm("" : "+x"(ev[kx]));
+    }
+#pragma GCC unroll 4
+    for (int j = J0; j <= J1; ++j) {
+        // Lanes past the row's end are left out: they would be the next row's dY.
+        // (The mask is made only then: all 16 registers are taken.)
+        const float* g = g_r - j * dy_row;
+        const __m256 gv =
+            first + 8 > len_out ? _mm256_maskload_ps(g, channel_mask(first, len_out)) : _mm256_loadu_ps(g);
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) acc[j][kx] = _mm256_fmadd_ps(gv, ev[kx], acc[j][kx]);
+    }
+}
+
+template <int NPH, int KW, int J, int J0 = 0, int J1 = 0>
+__attribute__((always_inline)) inline void weight_grad_input_row(int j0, int j1, const ConvWindows& s, const float* e_r,
+                                                                 const float* g_r, int q, __m256 (&acc)[J][KW]) {
+    if (j0 == J0 && j1 == J1) {
+        const int pieces = row_pieces(s), len_out = row_floats_out(s);
+        for (int t = q; t < pieces; t += NPH)
+            weight_grad_piece<KW, J, J0, J1>(e_r + 8 * t, g_r + 8 * t, len_out, 8 * t, len_out, s.out_channels, acc);
+        return;
+    }
+    if constexpr (J1 + 1 < J) weight_grad_input_row<NPH, KW, J, J0, J1 + 1>(j0, j1, s, e_r, g_r, q, acc);
+    else if constexpr (J0 + 1 < J) weight_grad_input_row<NPH, KW, J, J0 + 1, J0 + 1>(j0, j1, s, e_r, g_r, q, acc);
+}
+
+// Kernel rows [k0, k0 + J) of one image, phase q, into sums ((ky·NPH + q)·KW + kx pieces):
+// first ? = : +=.
+template <int NPH, int KW, int J>
+void expanded_weight_grad_group(const ConvWindows& s, const float* expanded, const float* dy, int q, int k0,
+                                bool first, float* sums) {
+    const int len_out = row_floats_out(s);
+    const std::size_t len = expanded_row(s);
+    __m256 acc[J][KW];
+#pragma GCC unroll 4
+    for (int j = 0; j < J; ++j)
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) acc[j][kx] = _mm256_setzero_ps();
+    for (int r = k0; r < k0 + J - 1 + s.out_h; ++r) {  // kernel row k0 + j meets dY row r − k0 − j
+        const int j0 = r - k0 - s.out_h + 1 > 0 ? r - k0 - s.out_h + 1 : 0, j1 = min_int(J - 1, r - k0);
+        weight_grad_input_row<NPH, KW, J>(j0, j1, s, expanded + std::size_t(r) * len,
+                                          dy + std::ptrdiff_t(r - k0) * len_out, q, acc);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < J; ++j)
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) {
+            float* to = sums + ((std::size_t(k0 + j) * NPH + q) * KW + kx) * 8;
+            _mm256_storeu_ps(to, first ? acc[j][kx] : _mm256_add_ps(_mm256_loadu_ps(to), acc[j][kx]));
+        }
+}
+
+// Units [u0, u1) of one image (unit u: phase u / KH, kernel row u % KH), in groups of up to
+// 16 / KW − 1 kernel rows of one phase (2 for kernels 5 wide, 4 for 3 wide: the accumulators,
+// the KW pieces and one dY vector fill the 16 registers).
+template <int NPH, int KW>
+void expanded_weight_grad_units(const ConvWindows& s, const float* expanded, const float* dy, int u0, int u1,
+                                bool first, float* sums) {
+    constexpr int max_rows = KW == 3 ? 4 : 2;
+    const int KH = s.kernel_h;
+    for (int u = u0; u < u1;) {
+        const int q = u / KH, k0 = u % KH;
+        const int J = min_int(min_int(max_rows, KH - k0), u1 - u);
+        switch (J) {
+            case 1: expanded_weight_grad_group<NPH, KW, 1>(s, expanded, dy, q, k0, first, sums); break;
+            case 2: expanded_weight_grad_group<NPH, KW, 2>(s, expanded, dy, q, k0, first, sums); break;
+            case 3:
+                if constexpr (max_rows >= 3) expanded_weight_grad_group<NPH, KW, 3>(s, expanded, dy, q, k0, first, sums);
+                break;
+            default:
+                if constexpr (max_rows >= 4) expanded_weight_grad_group<NPH, KW, 4>(s, expanded, dy, q, k0, first, sums);
+                break;
+        }
+        u += J;
+    }
+}
+
+template <int NPH>
+void expanded_forward_kw(const ConvWindows& s, const float* e, const float* packed, float* out) {
+    if (s.kernel_w == 3) expanded_forward_image<NPH, 3>(s, e, packed, out);
+    else expanded_forward_image<NPH, 5>(s, e, packed, out);
+}
+template <int NPH>
+void expanded_weight_grad_kw(const ConvWindows& s, const float* e, const float* dy, int u0, int u1, bool first,
+                             float* sums) {
+    if (s.kernel_w == 3) expanded_weight_grad_units<NPH, 3>(s, e, dy, u0, u1, first, sums);
+    else expanded_weight_grad_units<NPH, 5>(s, e, dy, u0, u1, first, sums);
+}
+
+}  // namespace
+
+bool expanded_path_ok(const ConvWindows& s) {
+    // Channel counts that fill whole vectors waste no lanes on the channel tiles.
+    return s.channels == 1 && s.stride == 1 && (s.kernel_w == 3 || s.kernel_w == 5) && s.out_channels % 8 != 0 &&
+           phases(s.out_channels) <= 3;
+}
+
+std::size_t expanded_floats(const ConvWindows& s) {
+    // The rows, plus what the last tile of the last row reads past them (a whole tile of
+    // pieces and the kernel's width), rounded up.
+    return std::size_t(s.in_h) * expanded_row(s) + 8 * kForwardTilePieces + std::size_t(s.kernel_w) * s.out_channels + 64;
+}
+
+void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                             float* expanded, float* out) {
+    for (int n = n0; n < n1; ++n) {
+        expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
+        float* y = out + std::size_t(n) * s.out_size();
+        if (phases(s.out_channels) == 1) expanded_forward_kw<1>(s, expanded, packed, y);
+        else expanded_forward_kw<3>(s, expanded, packed, y);
+    }
+}
+
+void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int u0, int u1,
+                          bool first, float* expanded, float* sums, float* db) {
+    for (int n = 0; n < count; ++n) {
+        expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
+        const float* dy = dY + std::size_t(n) * s.out_size();
+        const bool overwrite = first && n == 0;
+        if (phases(s.out_channels) == 1) expanded_weight_grad_kw<1>(s, expanded, dy, u0, u1, overwrite, sums);
+        else expanded_weight_grad_kw<3>(s, expanded, dy, u0, u1, overwrite, sums);
+        if (db) add_bias_grad(s, dy, overwrite, db);
+    }
+}
+
+}  // namespace hw::avx2

@@ -257,15 +257,6 @@ void input_grad_image(const ConvWindows& s, const float* dy, const float* W, flo
 
 namespace {
 
-int gcd_int(int a, int b) {
-    while (b) {
-        const int t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 // db (+)= Σ over one image's pixels of dy (P × O); `first` overwrites db. Run right after the
 // image's dW tiles, while dy is in cache. The image's P·O floats are read as one flat array in
 // pieces of L = lcm(O, 16) floats: lane l of a piece always belongs to channel l mod O, so L/16
@@ -274,7 +265,7 @@ int gcd_int(int a, int b) {
 // end. A fixed order per image, so the result does not depend on how images are grouped.
 void add_bias_grad(const ConvWindows& s, const float* dy, bool first, float* db) {
     constexpr int kMaxPieceVectors = 8;
-    const int O = s.out_channels, L = O / gcd_int(O, 16) * 16, nv = L / 16;
+    const int O = s.out_channels, L = expanded_phases(O, 16) * 16, nv = L / 16;
     alignas(64) float lanes[16 * kMaxPieceVectors];
     if (nv <= kMaxPieceVectors) {
         __m512 acc[kMaxPieceVectors];
@@ -321,18 +312,16 @@ void weight_grad_image(const ConvWindows& s, const WeightGradTiling& t, const fl
 // pixel (y + ky, x + kx). An expanded copy of each padded row, E[x·O + o] = row[x] (every pixel
 // repeated O times), makes that ONE contiguous load: E[16t + l + kx·O]. The kernel values a
 // piece needs depend only on the channel pattern of its lanes, i.e. on t mod NPH with
-// NPH = O / gcd(O, 16) (3 for O = 6, 2 for O = 32), so they are packed once as NPH vectors per
+// NPH = O / gcd(O, 16) (3 for O = 6, 1 for O = 8), so they are packed once as NPH vectors per
 // entry. Every lane then does useful work, and the output pieces are already in NHWC order.
 namespace hw::avx512 {
 
 namespace {
 
-int phases(int channels) { return channels / gcd_int(channels, 16); }
+int phases(int channels) { return expanded_phases(channels, 16); }
 int row_floats_out(const ConvWindows& s) { return s.out_w * s.out_channels; }
 int row_pieces(const ConvWindows& s) { return (row_floats_out(s) + 15) / 16; }
 std::size_t expanded_row(const ConvWindows& s) { return std::size_t(s.in_w) * s.out_channels; }
-// Pieces per forward tile: the largest multiple of NPH ≤ 12, so a tile starts at phase 0.
-constexpr int pieces_per_tile(int nph) { return 12 / nph * nph; }
 
 // E for one padded image (in_h rows of in_w pixels) → expanded (in_h rows of in_w·O floats).
 void expand_image(const ConvWindows& s, const float* in, float* expanded) {
@@ -374,8 +363,9 @@ void expand_image(const ConvWindows& s, const float* in, float* expanded) {
 // NPH ≤ 3). A load at kx·O floats straddles two cache lines for most kx, and such loads go at
 // one per cycle against two FMAs; with one row per tile they bound the FMAs to under half the
 // peak, with three rows they no longer do.
-template <int NPH> constexpr int forward_tile_rows() { return NPH == 4 ? 2 : 3; }
-template <int NPH> constexpr int forward_tile_pieces() { return NPH == 4 ? 8 : 6; }
+// NB is a multiple of NPH (1 or 3, odd for any O that is not a multiple of 16), so that every
+// tile starts at phase 0.
+constexpr int kForwardTileRows = 3, kForwardTilePieces = 6;
 
 // One input row (d rows below the tile's first) against kernel column kx for the tile's
 // output rows I0 … I1 (those for which kernel row d − i exists): acc[i][b] += E · W[d − i][kx].
@@ -422,7 +412,7 @@ __attribute__((always_inline)) inline void forward_row_rows(int i0, int i1, cons
 template <int NPH, int KW, int Y>
 void expanded_forward_tile(const ConvWindows& s, const float* expanded, const float* packed, int y0, int t0,
                            float* out) {
-    constexpr int NB = forward_tile_pieces<NPH>();
+    constexpr int NB = kForwardTilePieces;
     const int pieces = row_pieces(s), len_out = row_floats_out(s), KH = s.kernel_h;
     const std::size_t len = expanded_row(s);
     const float* bias = packed + std::size_t(KH) * KW * NPH * 16;
@@ -447,7 +437,7 @@ void expanded_forward_tile(const ConvWindows& s, const float* expanded, const fl
 
 template <int NPH, int KW>
 void expanded_forward_image(const ConvWindows& s, const float* expanded, const float* packed, float* out) {
-    constexpr int Y = forward_tile_rows<NPH>(), NB = forward_tile_pieces<NPH>();
+    constexpr int Y = kForwardTileRows, NB = kForwardTilePieces;
     const int pieces = row_pieces(s);
     for (int t0 = 0; t0 < pieces; t0 += NB) {
         int y0 = 0;
@@ -467,10 +457,13 @@ template <int KW, int J, int J0, int J1>
 __attribute__((always_inline)) inline void weight_grad_piece(const float* e, const float* g_r, std::ptrdiff_t dy_row,
                                                              __mmask16 lanes, int O, __m512 (&acc)[J][KW]) {
     __m512 ev[KW];
+    // One load per kernel column, kept in a register for its J FMAs; the pointer steps by O
+    // (the barriers stop GCC from keeping KW offsets in spilled registers instead).
 #pragma GCC unroll 7
-    for (int kx = 0; kx < KW; ++kx) {
-        ev[kx] = _mm512_loadu_ps(e + std::ptrdiff_t(kx) * O);
-        asm("" : "+v"(ev[kx]));  // one load, kept in a register for its J FMAs
+    for (int kx = 0; kx < KW; ++kx, e += O) {
+        asm("" : "+r"(e));
+        ev[kx] = _mm512_loadu_ps(e);
+        asm("" : "+v"(ev[kx]));
     }
 #pragma GCC unroll 5
     for (int j = J0; j <= J1; ++j) {
@@ -562,27 +555,13 @@ bool expanded_path_ok(const ConvWindows& s) {
     // Channel counts that fill whole vectors (16, 32, 64) waste no lanes on the channel tiles,
     // which measured faster for them (no expanded copy to write and read).
     return s.channels == 1 && s.stride == 1 && (s.kernel_w == 3 || s.kernel_w == 5) && s.out_channels % 16 != 0 &&
-           phases(s.out_channels) <= 4;
+           phases(s.out_channels) <= 3;
 }
 
 std::size_t expanded_floats(const ConvWindows& s) {
     // The rows, plus what the last tile of the last row reads past them (a whole tile of
     // pieces and the kernel's width), rounded up.
     return std::size_t(s.in_h) * expanded_row(s) + 16 * 12 + std::size_t(s.kernel_w) * s.out_channels + 64;
-}
-
-std::size_t expanded_packed_floats(const ConvWindows& s) {
-    return (std::size_t(s.patch_size()) + 1) * phases(s.out_channels) * 16;
-}
-
-void expanded_pack(const ConvWindows& s, const float* W, const float* bias, float* packed) {
-    const int O = s.out_channels, K = s.patch_size(), nph = phases(O);
-    for (int k = 0; k <= K; ++k)  // entry K: the bias
-        for (int q = 0; q < nph; ++q)
-            for (int l = 0; l < 16; ++l) {
-                const int o = (16 * q + l) % O;
-                packed[(std::size_t(k) * nph + q) * 16 + l] = k < K ? W[std::size_t(o) * K + k] : bias ? bias[o] : 0.0f;
-            }
 }
 
 void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
@@ -592,14 +571,10 @@ void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, 
         float* y = out + std::size_t(n) * s.out_size();
         switch (phases(s.out_channels)) {
             case 1: expanded_forward_kw<1>(s.kernel_w, s, expanded, packed, y); break;
-            case 2: expanded_forward_kw<2>(s.kernel_w, s, expanded, packed, y); break;
-            case 3: expanded_forward_kw<3>(s.kernel_w, s, expanded, packed, y); break;
-            default: expanded_forward_kw<4>(s.kernel_w, s, expanded, packed, y); break;
+            default: expanded_forward_kw<3>(s.kernel_w, s, expanded, packed, y); break;
         }
     }
 }
-
-int expanded_weight_grad_units(const ConvWindows& s) { return phases(s.out_channels) * s.kernel_h; }
 
 void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int u0, int u1,
                           bool first, float* expanded, float* sums, float* db) {
@@ -609,27 +584,10 @@ void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, 
         const bool overwrite = first && n == 0;
         switch (phases(s.out_channels)) {
             case 1: expanded_weight_grad_kw<1>(s, expanded, dy, u0, u1, overwrite, sums); break;
-            case 2: expanded_weight_grad_kw<2>(s, expanded, dy, u0, u1, overwrite, sums); break;
-            case 3: expanded_weight_grad_kw<3>(s, expanded, dy, u0, u1, overwrite, sums); break;
-            default: expanded_weight_grad_kw<4>(s, expanded, dy, u0, u1, overwrite, sums); break;
+            default: expanded_weight_grad_kw<3>(s, expanded, dy, u0, u1, overwrite, sums); break;
         }
         if (db) add_bias_grad(s, dy, overwrite, db);
     }
-}
-
-std::size_t expanded_sums_floats(const ConvWindows& s) {
-    return std::size_t(s.kernel_h) * phases(s.out_channels) * s.kernel_w * 16;
-}
-
-void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW) {
-    const int O = s.out_channels, K = s.patch_size(), nph = phases(O);
-    for (int i = 0; i < O * K; ++i) dW[i] = 0.0f;
-    for (int ky = 0; ky < s.kernel_h; ++ky)
-        for (int q = 0; q < nph; ++q)
-            for (int kx = 0; kx < s.kernel_w; ++kx) {
-                const float* piece = sums + ((std::size_t(ky) * nph + q) * s.kernel_w + kx) * 16;
-                for (int l = 0; l < 16; ++l) dW[std::size_t((16 * q + l) % O) * K + ky * s.kernel_w + kx] += piece[l];
-            }
 }
 
 }  // namespace hw::avx512

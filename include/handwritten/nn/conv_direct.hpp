@@ -123,6 +123,20 @@ WeightGradTile weight_grad_tile_at(const ConvWindows& s, const WeightGradTiling&
 // dy_col[o·mr + i] = dy[((oy0 + i)·Wo + ox)·O + o], so dX's tiles broadcast from one pointer.
 void gather_column(const ConvWindows& s, const float* dy, int ox, int oy0, int mr, float* dy_col);
 
+// ---- the one-channel row-wise kernels' bookkeeping (conv_direct_avx512.cpp says how they
+// work), for vectors of `lanes` floats: 16 (AVX-512) or 8 (AVX2). A piece of `lanes`
+// consecutive floats of an NHWC output row holds channels in one of O / gcd(O, lanes) patterns
+// (phases); the kernels are packed once per pattern, and dW is summed per (phase, kernel row).
+int expanded_phases(int channels, int lanes);
+std::size_t expanded_packed_floats(const ConvWindows& s, int lanes);
+// W (O × K) and bias (O, or nullptr) → packed: for every entry k (and the bias as entry K),
+// `phases` vectors whose lane l holds kernel (lanes·q + l) mod O.
+void expanded_pack(const ConvWindows& s, int lanes, const float* W, const float* bias, float* packed);
+// dW's partial sums: units (phase, kernel row), phases × KH of them, one thread each.
+int expanded_weight_grad_units(const ConvWindows& s, int lanes);
+std::size_t expanded_sums_floats(const ConvWindows& s, int lanes);
+void expanded_weight_grad_reduce(const ConvWindows& s, int lanes, const float* sums, float* dW);
+
 // ---- one image's products, in the tiles of each instruction set. avx2: call only when the
 // CPU has AVX2 and FMA; avx512: only when it has AVX-512F (conv_direct.cpp checks).
 //
@@ -140,6 +154,17 @@ WeightGradTiling weight_grad_tiling(const ConvWindows& s);
 void weight_grad_image(const ConvWindows& s, const WeightGradTiling& t, const float* in, const float* dy, int b0,
                        int b1, bool first, float* dWt, float* db);
 void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dy_col, float* dxp);
+
+// The one-channel row-wise kernels in 8-lane vectors: channel counts that are not a multiple
+// of 8, whose lane pattern repeats within 3 vectors (O / gcd(O, 8) ≤ 3: 1–4, 6, 12, ...).
+bool expanded_path_ok(const ConvWindows& s);
+std::size_t expanded_floats(const ConvWindows& s);  // one image's expanded copy
+void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
+                             float* expanded, float* out);
+// Partial sums of units [u0, u1) (expanded_weight_grad_units), over images 0 … count−1 in order
+// (added to, or from image 0 overwriting, when `first`); db as weight_grad_image's.
+void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int u0, int u1,
+                          bool first, float* expanded, float* sums, float* db);
 }  // namespace avx2
 
 namespace avx512 {
@@ -151,23 +176,15 @@ void input_grad_image(const ConvWindows& s, const float* dy, const float* W, flo
 
 // One input channel and stride 1 (a first layer): vectors along output rows over an expanded
 // copy of each padded row (conv_direct_avx512.cpp says how). For kernels 3 or 5 wide and
-// channel counts that are not a multiple of 16 and whose lane pattern repeats within 4 vectors
-// (O / gcd(O, 16) ≤ 4: 1, 2, 4, 6, 8, 12, ...).
+// channel counts that are not a multiple of 16 whose lane pattern repeats within 3 vectors.
 bool expanded_path_ok(const ConvWindows& s);
-std::size_t expanded_floats(const ConvWindows& s);         // one image's expanded copy
-std::size_t expanded_packed_floats(const ConvWindows& s);  // the kernels and bias, packed
-std::size_t expanded_sums_floats(const ConvWindows& s);    // dW's partial sums
-void expanded_pack(const ConvWindows& s, const float* W, const float* bias, float* packed);
+std::size_t expanded_floats(const ConvWindows& s);  // one image's expanded copy
 void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
                              float* expanded, float* out);
-// dW's partial sums come in units (phase, kernel row), phases(O) × KH of them, each summed by
-// one thread. Partial sums of units [u0, u1), over images 0 … count−1 in order (added to, or
-// from image 0 overwriting, when `first`); db as weight_grad_image's.
-int expanded_weight_grad_units(const ConvWindows& s);
+// Partial sums of units [u0, u1) (expanded_weight_grad_units), over images 0 … count−1 in order
+// (added to, or from image 0 overwriting, when `first`); db as weight_grad_image's.
 void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int u0, int u1,
                           bool first, float* expanded, float* sums, float* db);
-void expanded_weight_grad_reduce(const ConvWindows& s, const float* sums, float* dW);
-
 }  // namespace avx512
 
 }  // namespace hw
