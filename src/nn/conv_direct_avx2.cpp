@@ -3,11 +3,11 @@
 // The same three products as conv_direct_avx512.cpp (whose comment explains the tiles), with
 // vectors of 8 channels and the 16 ymm registers of AVX2: a tile keeps MR × NV accumulators,
 // NV ≤ 2 vectors of 8 channels, MR·NV ≤ 12, so that the NV kernel vectors and a broadcast fit
-// beside them. There is no row-wise kernel for one-channel first layers here: with 8 lanes,
-// LeNet-5's 6 kernels already fill three quarters of a vector. Channel counts that are not a
-// multiple of 8 use masked loads and stores (vmaskmovps) of the last vector. The kernels'
-// packed matrix is the same as on AVX-512 (K × padded_channels(), zero columns up to a multiple
-// of 16), so the portable code in conv_direct.cpp is shared.
+// beside them. Channel counts that are not a multiple of 8 use masked loads and stores
+// (vmaskmovps) of the last vector. The kernels' packed matrix is the same as on AVX-512
+// (K × padded_channels(), zero columns up to a multiple of 16), so the portable code in
+// conv_direct.cpp is shared. One-channel first layers with a channel count that is not a
+// multiple of 8 (LeNet-5's 6) have row-wise kernels of their own, at the end of the file.
 //
 // Compiled with the AVX2 flags (the Makefile's *_avx2.cpp rule) and only called after
 // conv_direct.cpp has checked __builtin_cpu_supports("avx2") and ("fma"). No standard-library

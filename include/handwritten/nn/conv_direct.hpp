@@ -21,7 +21,7 @@
 //               no dcols matrix
 //
 // The tile kernels are AVX-512 (conv_direct_avx512.cpp) or AVX2 + FMA (conv_direct_avx2.cpp,
-// 8-channel vectors, no row-wise first-layer kernel) and run only after a CPU check: the
+// 8-channel vectors) and run only after a CPU check: the
 // widest the CPU has, or the AVX2 ones with HW_CONV=direct-avx2 (for racing like against like
 // on an AVX-512 machine). Without AVX2, or with HW_CONV=im2col in the environment or
 // set_conv_method("im2col"), Conv2D takes the im2col + GEMM route. Both compute the same sums, in different orders (float
