@@ -73,7 +73,7 @@ def main():
                 full = cmd + ["--net", net, "--limit", str(limit), "--epochs", str(args.epochs)]
                 times[name] += run(full, pattern, env)
                 w, c = times[name][-1]
-                print(f"  round {r + 1} {net} {name}: last epoch {w:.2f} s wall, {c:.2f} s CPU ({limit} images)",
+                print(f"  round {r + 1} {net} {name}: last epoch {w:.3f} s wall, {c:.3f} s CPU ({limit} images)",
                       flush=True)
         med = {n: (statistics.median(w for w, _ in t) * scale, statistics.median(c for _, c in t) * scale)
                for n, t in times.items()}

@@ -104,7 +104,7 @@ std::string describe_time_shares(const EpochTimeShares& t, const EpochStats& epo
     char buf[320];
     std::snprintf(buf, sizeof buf,
                   "time: GEMM %.0f%% (%.1f GFLOP/s%s)  im2col %.0f%%  col2im %.0f%%  pad %.0f%%  pool %.0f%%  rest %.0f%%  "
-                  "(loop %.2f s wall, %.2f s CPU on the main thread)",
+                  "(loop %.3f s wall, %.3f s CPU on the main thread)",
                   pct(t.gemm), epoch.gemm_gflops(), convs.c_str(), pct(t.im2col), pct(t.col2im), pct(t.pad), pct(t.pooling),
                   pct(t.rest()), epoch.train_seconds, epoch.train_cpu_seconds);
     return buf;
