@@ -357,14 +357,13 @@ void expand_image(const ConvWindows& s, const float* in, float* expanded) {
     }
 }
 
-// A forward tile is Y output rows × NB pieces (NB a multiple of NPH). Input row r serves
-// output row y with kernel row r − y, so each load of an expanded row piece feeds the FMAs of
-// up to Y output rows: Y·NB accumulators and Y·NPH kernel vectors in registers (24 + 6 of 32 for
-// NPH ≤ 3). A load at kx·O floats straddles two cache lines for most kx, and such loads go at
-// one per cycle against two FMAs; with one row per tile they bound the FMAs to under half the
-// peak, with three rows they no longer do.
-// NB is a multiple of NPH (1 or 3, odd for any O that is not a multiple of 16), so that every
-// tile starts at phase 0.
+// A forward tile is Y = 3 output rows × NB = 6 pieces. Input row r serves output row y with
+// kernel row r − y, so each load of an expanded row piece feeds the FMAs of up to 3 output
+// rows: 18 accumulators and Y·NPH ≤ 9 kernel vectors in registers, of 32. A load at kx·O floats
+// straddles two cache lines for most kx, and such loads go at one per cycle against two FMAs;
+// with one row per tile they bound the FMAs to under half the peak, with three rows they no
+// longer do. NB is a multiple of NPH (1 or 3: odd for any O that is not a multiple of 16), so
+// that every tile starts at phase 0.
 constexpr int kForwardTileRows = 3, kForwardTilePieces = 6;
 
 // One input row (d rows below the tile's first) against kernel column kx for the tile's
@@ -538,8 +537,8 @@ void expanded_weight_grad_units(const ConvWindows& s, const float* expanded, con
 }
 
 template <int NPH>
-void expanded_forward_kw(int kw, const ConvWindows& s, const float* e, const float* packed, float* out) {
-    if (kw == 3) expanded_forward_image<NPH, 3>(s, e, packed, out);
+void expanded_forward_kw(const ConvWindows& s, const float* e, const float* packed, float* out) {
+    if (s.kernel_w == 3) expanded_forward_image<NPH, 3>(s, e, packed, out);
     else expanded_forward_image<NPH, 5>(s, e, packed, out);
 }
 template <int NPH>
@@ -570,8 +569,8 @@ void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, 
         expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
         float* y = out + std::size_t(n) * s.out_size();
         switch (phases(s.out_channels)) {
-            case 1: expanded_forward_kw<1>(s.kernel_w, s, expanded, packed, y); break;
-            default: expanded_forward_kw<3>(s.kernel_w, s, expanded, packed, y); break;
+            case 1: expanded_forward_kw<1>(s, expanded, packed, y); break;
+            default: expanded_forward_kw<3>(s, expanded, packed, y); break;
         }
     }
 }
