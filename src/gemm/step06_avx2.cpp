@@ -11,6 +11,7 @@
 #include <immintrin.h>
 
 #include "common.hpp"
+#include "handwritten/core/transpose_avx2.hpp"
 #include "handwritten/gemm/gemm_kernels.hpp"
 #include "handwritten/gemm/microkernel.hpp"
 #include "handwritten/gemm/pack.hpp"
@@ -32,30 +33,9 @@ void avx2_tile_6x16(int kc, const float* Ap, const float* Bp, float* C, int ldc,
 
 // Packing A stored m×k (Op::N) into 6-row slivers is a transpose: pack.hpp's generic version
 // copies it float by float. Here 8 columns of the 6 rows are loaded as 6 ymm (+2 zero rows),
-// transposed 8×8 in registers (unpack / shuffle / permute, 24 shuffles for 64 floats), and the
-// first 6 lanes of each result row are stored: about 3× faster, and packing A is a few percent
-// of a square product's time on AVX2.
-inline void transpose8(__m256 r[8]) {
-    __m256 t[8], u[8];
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-#pragma GCC unroll 2
-    for (int i = 0; i < 2; ++i) {
-        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
-        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-    }
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i) {
-        r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
-        r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
-    }
-}
-
+// transposed 8×8 in registers (transpose8x8, core/transpose_avx2.hpp: 24 shuffles for 64
+// floats), and the first 6 lanes of each result row are stored: about 3× faster, and packing A
+// is a few percent of a square product's time on AVX2.
 void pack_a_avx2(Op op, const float* A, int lda, int i0, int p0, int mc, int kc, float* dst) {
     if (op == Op::T) {
         pack_a<kMR>(op, A, lda, i0, p0, mc, kc, dst);
@@ -72,7 +52,7 @@ void pack_a_avx2(Op op, const float* A, int lda, int i0, int p0, int mc, int kc,
 #pragma GCC unroll 8
             for (int r = 0; r < 8; ++r)
                 x[r] = r < mr ? _mm256_loadu_ps(rows[r < kMR ? r : 0] + p) : _mm256_setzero_ps();
-            transpose8(x);
+            transpose8x8(x);
             // x[q] = column p + q of the 8 rows: its first 6 lanes are the sliver's row p + q.
             // Full 8-float stores overlap the next row's first two floats, which the next store
             // rewrites; the last one is masked so nothing past the sliver is touched.
@@ -109,7 +89,7 @@ void pack_b_avx2(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc,
                 __m256 x[8];
 #pragma GCC unroll 8
                 for (int c = 0; c < 8; ++c) x[c] = c < cols ? _mm256_loadu_ps(rows[c] + p) : _mm256_setzero_ps();
-                transpose8(x);
+                transpose8x8(x);
 #pragma GCC unroll 8
                 for (int q = 0; q < 8; ++q) _mm256_store_ps(d + long(p + q) * kNR, x[q]);
             }
