@@ -157,7 +157,8 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("hw_cpu", hw::cpu_model_name());
     const hw::GemmBlocks& b = hw::gemm_blocks(hw::sgemm_step_name());
     benchmark::AddCustomContext("hw_sgemm_blocks", std::to_string(b.mc) + "," + std::to_string(b.kc) +
-                                                       "," + std::to_string(b.nc) + " (" + b.source + ")");
+                                                       "," + std::to_string(b.nc) + "," + std::to_string(b.mp) +
+                                                       " (" + b.source + ")");
 
     const int sizes[] = {64, 128, 256, 512, 1024, 2048};
     for (const auto& c : who) {
@@ -190,9 +191,9 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
     const hw::GemmBlocks& blocks = hw::gemm_blocks(hw::sgemm_step_name());
-    std::fprintf(stderr, "peak: %s\nhw::sgemm micro-kernel: %s, blocks MC %d KC %d NC %d (%s)\npeers: %s\n",
+    std::fprintf(stderr, "peak: %s\nhw::sgemm micro-kernel: %s, blocks MC %d KC %d NC %d MP %d (%s)\npeers: %s\n",
                  peak.arithmetic.c_str(), hw::sgemm_microkernel_name().c_str(), blocks.mc, blocks.kc,
-                 blocks.nc, blocks.source.c_str(), peers.c_str());
+                 blocks.nc, blocks.mp, blocks.source.c_str(), peers.c_str());
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -1,9 +1,11 @@
 // test_05_packing.cpp — chapter 05 (packing): the Goto/BLIS loop nest, portable micro-kernel.
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
 #include "gemm_check.hpp"
 #include "handwritten/gemm/block_sizes.hpp"
+#include "handwritten/gemm/microkernel.hpp"
 
 namespace {
 
@@ -25,6 +27,12 @@ void check_blocks_fit(const hw::CacheSizes& caches, int mr, int nr) {
     CHECK(4L * b.kc * (b.nc + b.mc) <= l2);
     // and the B block is the bigger part of L2 (the point of the nest): at least half of it
     CHECK(4L * b.kc * b.nc >= l2 / 2);
+    // L3: the kept A panel is whole MC blocks and takes at most a quarter of L3 (4 MiB if unknown)
+    const long l3 = caches.l3 > 0 ? caches.l3 : 4L * 1024 * 1024;
+    CHECK(b.mp >= b.mc);
+    CHECK(b.mp % b.mc == 0);
+    CHECK(4L * b.mp * b.kc <= std::max(l3 / 4, 4L * b.mc * b.kc));
+    CHECK(4L * (b.mp + b.mc) * b.kc > l3 / 4);  // and as many blocks as fit, not fewer
 }
 
 }  // namespace
@@ -53,6 +61,29 @@ TEST_SUITE("05-packing") {
         CHECK(b.mc == 120);
         CHECK(b.kc == 256);
         CHECK(b.nc == 896);
+        CHECK(b.mp == 8160);  // 8 MiB / (4 x 256) = 8192 rows, in whole blocks of 120
+    }
+
+    TEST_CASE("a call keeps its A panel exactly when n needs more than one NC block") {
+        const hw::detail::MicroKernel& uk = hw::detail::kPortableKernel;
+        const hw::GemmBlocks& most = hw::gemm_blocks("packed");
+        for (int m : {1, 7, 100, 1000, 5000})
+            for (int n : {most.nc, most.nc + 1, 3 * most.nc + 5}) {
+                const hw::detail::CallBlocks b = hw::detail::choose_blocks(uk, m, n, 700);
+                INFO("m ", m, " n ", n, ": MC ", b.mc, " NC ", b.nc, " MP ", b.mp);
+                CHECK(b.keep_a == (n > most.nc));
+                CHECK(b.nc <= most.nc);
+                CHECK(b.mc <= std::max(most.mc, uk.mr));
+                if (b.keep_a) {
+                    CHECK(b.mp % b.mc == 0);
+                    CHECK(b.mp <= std::max(most.mp, b.mc));
+                    // as few panels as the machine's MP allows: one fewer would not hold m
+                    const int panels = (m + b.mp - 1) / b.mp, blocks = (m + b.mc - 1) / b.mc;
+                    CHECK(long(panels - 1) * (most.mp / b.mc) < blocks);
+                } else {
+                    CHECK(b.mp == m);
+                }
+            }
     }
 
     TEST_CASE("every packed step reports the blocks it uses") {

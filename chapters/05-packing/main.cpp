@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
 
     hw::print_machine_header(options.threads);
     std::printf(
-        "packed: jc (NC) -> pc (KC, pack B) -> ic (MC, pack A) -> ir (MR) -> jr (NR) -> 4x8 micro-kernel\n"
+        "packed: i3 (MP) -> pc (KC) -> jc (NC, pack B) -> ic (MC, pack A on the first jc) -> ir (MR) -> jr (NR) -> 4x8 micro-kernel\n"
         "        32 accumulators (8 xmm registers) per tile; each loaded A value is used 8 times,\n"
         "        each B value 4 times. Plain C++, vectorised by the compiler with SSE2 (4 lanes).\n\n");
     hw::print_gemm_blocks(options.kernels);

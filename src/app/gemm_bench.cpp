@@ -246,8 +246,8 @@ void print_gemm_blocks(const std::vector<std::string>& kernels) {
         const GemmKernel* kern = find_gemm_kernel(name);
         if (!kern || !kern->supported) continue;
         const GemmBlocks& b = gemm_blocks(name);
-        std::printf("blocks for %s: MC %d, KC %d, NC %d (%s)\n", name.c_str(), b.mc, b.kc, b.nc,
-                    b.source.c_str());
+        std::printf("blocks for %s: MC %d, KC %d, NC %d, MP %d (%s)\n", name.c_str(), b.mc, b.kc, b.nc,
+                    b.mp, b.source.c_str());
         std::string text = "  " + b.arithmetic;
         for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 3))
             text.replace(at, 1, "\n  ");

@@ -20,20 +20,27 @@
 //   MC (L2)  The packed A block is written once and read once right after: it gets what the
 //            B block leaves of L2, so both blocks fit it together:
 //                MC     = (1 + ways_A) · (S2/W2) / (4·KC)       (multiple of MR)
-//   L3       Not a constraint in this nest: each thread runs its own nest on its own slab of
-//            C with its own blocks (chapter 07), so a core's blocks live in its own L2, and the
-//            shared L3 only sees the matrices stream through.
+//   MP (L3)  When n needs more than one NC block, every B block meets the same rows of A. The
+//            nest then packs MP rows of A once per KC step and keeps them: the first B block
+//            reads each MC×KC block right after packing it (from L2), the later ones re-read
+//            the MP×KC panel from L3 instead of packing A again. The panel gets a quarter of
+//            L3, leaving the rest to a second core's panel (chapter 07) and to the matrices
+//            streaming through:
+//                MP     = (S3/4) / (4·KC)                    (multiple of MC)
 //
 // Hidden caches (a VM reporting 0) fall back to 32 KiB 8-way L1d and 256 KiB 8-way L2 (Haswell), the
-// smallest of the x86-64 cores of the last decade; an unknown associativity counts as 8 ways.
+// smallest of the x86-64 cores of the last decade; an unknown associativity counts as 8 ways and
+// an unknown L3 as 4 MiB (a laptop's).
 #include "handwritten/gemm/block_sizes.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <cstring>
 
 #include "common.hpp"
 #include "handwritten/gemm/microkernel.hpp"
@@ -42,10 +49,16 @@ namespace hw {
 
 namespace {
 
-constexpr long kFallbackL1 = 32 * 1024, kFallbackL2 = 256 * 1024;
+constexpr long kFallbackL1 = 32 * 1024, kFallbackL2 = 256 * 1024, kFallbackL3 = 4 * 1024 * 1024;
 constexpr int kFallbackL1Ways = 8, kFallbackL2Ways = 8, kUnknownWays = 8, kMaxKC = 512;
 
 int round_down(long x, int to) { return int(x / to * to); }
+
+// MP: the rows of the packed A panel that a quarter of L3 holds at this KC, in whole MC blocks.
+int panel_rows(long l3, int kc, int mc) {
+    const long s3 = l3 > 0 ? l3 : kFallbackL3;
+    return std::max(mc, round_down(s3 / 4 / (4L * kc), mc));
+}
 
 }  // namespace
 
@@ -70,19 +83,24 @@ GemmBlocks derive_gemm_blocks(int mr, int nr, const CacheSizes& caches) {
     const int ways_nc = std::max(1, w2 - 1 - ways_a);
     b.nc = std::max(nr, round_down(ways_nc * way2 / (4L * b.kc), nr));
     b.mc = std::max(mr, round_down((1 + ways_a) * way2 / (4L * b.kc), mr));
+    b.mp = panel_rows(caches.l3, b.kc, b.mc);
 
     b.source = hidden ? "fallback" : "derived";
-    char text[640];
+    const long s3 = caches.l3 > 0 ? caches.l3 : kFallbackL3;
+    char text[800];
     std::snprintf(text, sizeof text,
-                  "L1d %ld KiB %d-way, L2 %ld KiB %d-way%s, micro-tile %dx%d\n"
+                  "L1d %ld KiB %d-way, L2 %ld KiB %d-way%s, L3 %ld KiB%s, micro-tile %dx%d\n"
                   "KC = floor((%d-1)/(1+%d/%d)) = %d ways x %ld B / (4 x %d) = %d%s\n"
                   "NC = (%d-1-%d) ways x %ld B / (4 x %d) = %d   (B block %d KiB in L2)\n"
-                  "MC = (1+%d) ways x %ld B / (4 x %d) = %d   (A block %d KiB; A sliver %d KiB in L1)",
-                  s1 / 1024, w1, s2 / 1024, w2, hidden ? " (caches hidden: fallback)" : "", mr, nr,
+                  "MC = (1+%d) ways x %ld B / (4 x %d) = %d   (A block %d KiB; A sliver %d KiB in L1)\n"
+                  "MP = %ld KiB / 4 / (4 x %d) = %ld, in whole MC blocks %d   (A panel %d KiB in L3, kept when n > NC)",
+                  s1 / 1024, w1, s2 / 1024, w2, hidden ? " (caches hidden: fallback)" : "", s3 / 1024,
+                  caches.l3 > 0 ? "" : " (unknown: assumed)", mr, nr,
                   w1, mr, nr, ways_b, way1, nr, kc_l1,
                   kc_l1 == b.kc ? "" : (" -> " + std::to_string(b.kc) + " (KC is kept in 8..512)").c_str(), w2, ways_a, way2, b.kc, b.nc,
                   int(4L * b.kc * b.nc / 1024), ways_a, way2, b.kc, b.mc,
-                  int(4L * b.mc * b.kc / 1024), int(4L * mr * b.kc / 1024));
+                  int(4L * b.mc * b.kc / 1024), int(4L * mr * b.kc / 1024), s3 / 1024, b.kc, s3 / 4 / (4L * b.kc), b.mp,
+                  int(4L * b.mp * b.kc / 1024));
     b.arithmetic = text;
     return b;
 }
@@ -91,23 +109,29 @@ namespace detail {
 
 namespace {
 
-// HW_GEMM_BLOCKS=mc,kc,nc, rounded to whole slivers; false when unset.
+// HW_GEMM_BLOCKS=mc,kc,nc[,mp], rounded to whole slivers (mp to whole MC blocks; from L3 when
+// left out); false when unset.
 bool blocks_from_environment(const MicroKernel& uk, GemmBlocks& b) {
     const char* text = std::getenv("HW_GEMM_BLOCKS");
     if (!text || !*text) return false;
-    int mc = 0, kc = 0, nc = 0;
+    int mc = 0, kc = 0, nc = 0, mp = 0;
     char tail = 0;
-    if (std::sscanf(text, "%d,%d,%d%c", &mc, &kc, &nc, &tail) != 3 || mc <= 0 || kc <= 0 ||
-        nc <= 0 || mc > 1 << 16 || kc > 1 << 16 || nc > 1 << 16) {
-        std::fprintf(stderr, "error: HW_GEMM_BLOCKS='%s': expected mc,kc,nc (three positive integers)\n", text);
+    const long commas = std::count(text, text + std::strlen(text), ',');
+    const bool four = commas == 3 && std::sscanf(text, "%d,%d,%d,%d%c", &mc, &kc, &nc, &mp, &tail) == 4;
+    const bool three = commas == 2 && std::sscanf(text, "%d,%d,%d%c", &mc, &kc, &nc, &tail) == 3;
+    if (!(three || four) || mc <= 0 || kc <= 0 || nc <= 0 || (four && mp <= 0) || mc > 1 << 16 ||
+        kc > 1 << 16 || nc > 1 << 16 || mp > 1 << 20) {
+        std::fprintf(stderr, "error: HW_GEMM_BLOCKS='%s': expected mc,kc,nc or mc,kc,nc,mp (positive integers)\n", text);
         std::exit(2);
     }
     b.mc = round_up(mc, uk.mr);
     b.kc = kc;
     b.nc = round_up(nc, uk.nr);
+    b.mp = four ? round_up(mp, b.mc) : panel_rows(cache_sizes().l3, b.kc, b.mc);
     b.source = "HW_GEMM_BLOCKS";
     b.arithmetic = "HW_GEMM_BLOCKS=" + std::string(text) + " (mc rounded up to a multiple of " +
-                   std::to_string(uk.mr) + ", nc of " + std::to_string(uk.nr) + ")";
+                   std::to_string(uk.mr) + ", nc of " + std::to_string(uk.nr) + ", mp of mc" +
+                   (four ? "" : "; mp from L3") + ")";
     return true;
 }
 

@@ -38,7 +38,7 @@ void avx2_tile_6x16(int kc, const float* Ap, const float* Bp, float* C, int ldc,
 // is a few percent of a square product's time on AVX2.
 void pack_a_avx2(Op op, const float* A, int lda, int i0, int p0, int mc, int kc, float* dst) {
     if (op == Op::T) {
-        pack_a<kMR>(op, A, lda, i0, p0, mc, kc, dst);
+        pack_rows<kMR>(A, lda, p0, i0, kc, mc, dst);  // pack.hpp: a row of stored A crosses the slivers
         return;
     }
     const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
@@ -71,7 +71,7 @@ void pack_a_avx2(Op op, const float* A, int lda, int i0, int p0, int mc, int kc,
 // of 8 columns, twice per sliver.
 void pack_b_avx2(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc, float* dst) {
     if (op == Op::N) {
-        pack_b<kNR>(op, B, ldb, p0, j0, kc, nc, dst);
+        pack_rows<kNR>(B, ldb, p0, j0, kc, nc, dst);  // pack.hpp: a row of B crosses the slivers
         return;
     }
     for (int jr = 0; jr < nc; jr += kNR) {

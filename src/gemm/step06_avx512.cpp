@@ -160,7 +160,7 @@ inline void transpose16(__m512 r[16]) {
 // op(A) block → 12-row slivers. A stored m×k (Op::N) needs the transpose.
 void pack_a_avx512(Op op, const float* A, int lda, int i0, int p0, int mc, int kc, float* dst) {
     if (op == Op::T) {
-        pack_a<kMR>(op, A, lda, i0, p0, mc, kc, dst);
+        pack_rows<kMR>(A, lda, p0, i0, kc, mc, dst);  // pack.hpp: a row of stored A crosses the slivers
         return;
     }
     for (int ir = 0; ir < mc; ir += kMR) {
@@ -186,7 +186,7 @@ void pack_a_avx512(Op op, const float* A, int lda, int i0, int p0, int mc, int k
 // op(B) block → 32-column slivers. B stored n×k (Op::T) needs the transpose: two 16×16 per step.
 void pack_b_avx512(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc, float* dst) {
     if (op == Op::N) {
-        pack_b<kNR>(op, B, ldb, p0, j0, kc, nc, dst);
+        pack_rows<kNR>(B, ldb, p0, j0, kc, nc, dst);  // pack.hpp: a row of B crosses the slivers
         return;
     }
     for (int jr = 0; jr < nc; jr += kNR) {

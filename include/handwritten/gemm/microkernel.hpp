@@ -73,9 +73,12 @@ bool cpu_has_avx512();
 // an exercise's own descriptor gets blocks for its own tile.
 const GemmBlocks& kernel_blocks(const MicroKernel& uk);
 // Block sizes for one call of the nest (loop_nest.cpp): at most kernel_blocks(uk), split
-// evenly, whole slivers.
+// evenly, whole slivers. keep_a: n needs several NC blocks, so each MP-row panel of packed A
+// is kept for all of them (mp is a multiple of mc); otherwise mp = m and each MC block is
+// packed into the same buffer.
 struct CallBlocks {
-    int mc, kc, nc;
+    int mc, kc, nc, mp;
+    bool keep_a;
 };
 CallBlocks choose_blocks(const MicroKernel& uk, int m, int n, int k);
 
