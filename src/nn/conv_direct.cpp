@@ -207,8 +207,11 @@ void conv_direct_forward_images(const ConvWindows& s, const float* padded, int c
                                 const float* bias, float* out) {
     if (expanded(s)) {  // the bias is packed with the kernels
         parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
-            // 64-byte aligned: so are most pieces
-            Matrix expanded(1, wide() ? avx512::expanded_floats(s) : avx2::expanded_floats(s));
+            // 64-byte aligned: so are most pieces. The AVX2 tile along x reads no expanded copy.
+            const std::size_t floats = wide()                     ? avx512::expanded_floats(s)
+                                       : avx2::along_x_path_ok(s) ? 1
+                                                                  : avx2::expanded_floats(s);
+            Matrix expanded(1, floats);
             if (wide()) avx512::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
             else avx2::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
         });
