@@ -36,11 +36,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
-#include <cstring>
 
 #include "common.hpp"
 #include "handwritten/gemm/microkernel.hpp"
