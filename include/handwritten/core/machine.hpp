@@ -36,8 +36,9 @@ struct Peak {
 // Measures once (≈0.2 s), then returns the cached result.
 const Peak& machine_peak();
 
-// Clock in GHz from a chain of dependent integer adds (one per cycle on every x86-64 since
-// the 1990s): cycles = adds, GHz = adds / seconds / 1e9. The fastest of `repeats` short runs
+// Clock in GHz from a chain of dependent register-register integer adds (one per cycle on
+// every x86-64 since the 1990s; immediate adds are not, see machine.cpp):
+// cycles = adds, GHz = adds / seconds / 1e9. The fastest of `repeats` short runs
 // (≈1.5 ms each): on a shared machine interference only ever slows a run down.
 double measure_clock_ghz(int repeats = 15);
 
