@@ -102,7 +102,7 @@ double measure_clock_ghz(int repeats) {
         const double t0 = now_seconds();
         // Register + register, not `add $1`: Intel cores since Golden Cove (Alder Lake P-cores,
         // Sapphire Rapids) fold small immediate adds at rename, several per cycle, and an
-        // immediate chain read 9-14 GHz on a 2.5 GHz Xeon. A register operand keeps one add
+        // immediate chain read 9-14 GHz on a Xeon clocked near 2.4 GHz. A register operand keeps one add
         // per cycle; it agreed with an imul chain (3-cycle latency) within 5% there.
         __asm__ volatile(
             "1:\n\t"
