@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -31,6 +32,7 @@
 #include "handwritten/app/mlp_run.hpp"
 #include "handwritten/nn/model_file.hpp"
 #include "handwritten/train/optimizer.hpp"
+#include "handwritten/core/flush_denormals.hpp"
 #include "handwritten/core/parallel.hpp"
 #include "handwritten/nn/relu.hpp"
 #include "handwritten/nn/sequential.hpp"
@@ -493,6 +495,44 @@ TEST_CASE("SGD with momentum and Nesterov: two steps by hand") {
     hw::Sgd plain;
     plain.step(ps2, 0.5f);
     CHECK(w2(0, 0) == doctest::Approx(0.912 + 0.125).epsilon(1e-6));
+}
+
+TEST_CASE("FlushDenormalsScope reads and writes subnormals as zero, and restores the mode after") {
+    volatile float smallest_normal = FLT_MIN;       // 2^-126
+    volatile float subnormal = FLT_MIN / 2.0f;      // 2^-127, made outside the scope
+    REQUIRE(subnormal > 0.0f);
+    {
+        const hw::FlushDenormalsScope flush;
+        CHECK(smallest_normal * 0.5f == 0.0f);      // FTZ: a subnormal result becomes 0
+        CHECK(subnormal * 1.0f == 0.0f);            // DAZ: a subnormal operand reads as 0
+        CHECK(smallest_normal * 1.0f == FLT_MIN);   // normal numbers are untouched
+        {
+            const hw::FlushDenormalsScope nested;
+            CHECK(smallest_normal * 0.5f == 0.0f);
+        }
+        CHECK(smallest_normal * 0.5f == 0.0f);      // the inner scope restored the outer's mode
+    }
+    CHECK(smallest_normal * 0.5f == FLT_MIN / 2.0f);  // IEEE subnormals again
+    CHECK(subnormal * 1.0f == FLT_MIN / 2.0f);
+}
+
+TEST_CASE("Optimizer state decays to exactly zero instead of through the subnormals") {
+    // SGD, μ = 0.5, lr = 1, one gradient of 1e-36 and then zeros: v halves every step, and
+    // w = −Σ v. The update flushes subnormals, so only the terms ≥ FLT_MIN (7 of them) move w;
+    // with IEEE subnormals the next 23 halvings would add another 0.8 %.
+    Matrix w(1, 1, 0.0f), g(1, 1, 1e-36f);
+    std::vector<hw::Param> ps = {{"w", &w, &g, true}};
+    hw::Sgd sgd(0.5f);
+    sgd.step(ps, 1.0f);
+    g(0, 0) = 0.0f;
+    for (int step = 0; step < 40; ++step) sgd.step(ps, 1.0f);
+    double normal_terms = 0.0, all_terms = 0.0;
+    for (double v = double(1e-36f); v > 1e-46; v *= 0.5) {
+        all_terms += v;
+        if (v >= double(FLT_MIN)) normal_terms += v;
+    }
+    REQUIRE(std::fabs(all_terms - normal_terms) > 1e-3 * normal_terms);  // the two are told apart
+    CHECK(std::fabs(double(w(0, 0)) + normal_terms) <= 1e-6 * normal_terms);
 }
 
 TEST_CASE("Adam: two steps by hand, with bias correction, on the SIMD path and its tail") {
