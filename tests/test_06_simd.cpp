@@ -69,10 +69,11 @@ TEST_SUITE("06-simd") {
             if (!k->supported) continue;
             for (Op oa : {Op::N, Op::T})
                 for (Op ob : {Op::N, Op::T})
-                    for (int n : {1, 10, 15, 16, 17}) {
-                        gemm_test::check_case(name, k->fn, Case{oa, ob, 300, n, 128, 1.0f, 0.0f, 2});
+                    for (int n = 1; n <= 17; ++n) {  // each column count has its own kernel
                         gemm_test::check_case(name, k->fn, Case{oa, ob, 47, n, 33, 0.5f, -1.0f, 0});
                         gemm_test::check_case(name, k->fn, Case{oa, ob, 33, n, 1, 1.0f, 1.0f, 1});
+                        if (n == 1 || n == 10 || n >= 15)
+                            gemm_test::check_case(name, k->fn, Case{oa, ob, 300, n, 128, 1.0f, 0.0f, 2});
                     }
         }
     }
