@@ -17,29 +17,18 @@ Needs build/bin/12-cnn (make) and Debian's python3-torch.
 import argparse
 import os
 import re
-import statistics
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from race_common import AVX2_ENV, print_table, run  # noqa: E402
 
 OURS = re.compile(r"loop ([0-9.]+) s wall, ([0-9.]+) s CPU")
 TORCH = re.compile(r"epoch +\d+ +([0-9.]+) s wall +([0-9.]+) s CPU")
 
 
-# --avx2: both sides held to AVX2 + FMA on any machine, like against like. Ours takes the
-# direct path's AVX2 tiles and the AVX2 GEMM; PyTorch's oneDNN convolutions are capped at AVX2
-# and its OpenBLAS (the Dense layers) runs its Haswell kernel.
-AVX2_ENV = {"HW_CONV": "direct-avx2", "HW_SGEMM_KERNEL": "avx2",
-            "ONEDNN_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
-
-
-def run(cmd, pattern, env=None):
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{out.stderr}")
-    rows = [(float(w), float(c)) for w, c in pattern.findall(out.stdout)]
-    if not rows:
-        sys.exit(f"no epoch times in the output of {' '.join(cmd)}")
-    return rows
+# --avx2: both sides held to AVX2 + FMA (race_common.AVX2_ENV); ours also takes the direct
+# path's AVX2 tiles, and PyTorch's oneDNN convolutions are capped at AVX2.
+AVX2_ENV = dict(AVX2_ENV, HW_CONV="direct-avx2")
 
 
 def main():
@@ -75,17 +64,8 @@ def main():
                 w, c = times[name][-1]
                 print(f"  round {r + 1} {net} {name}: last epoch {w:.3f} s wall, {c:.3f} s CPU ({limit} images)",
                       flush=True)
-        med = {n: (statistics.median(w for w, _ in t) * scale, statistics.median(c for _, c in t) * scale)
-               for n, t in times.items()}
-        torch1_w, torch1_c = med["torch 1T"]
-        best_w = min(w for n, (w, _) in med.items() if n.startswith("torch"))
-        print(f"\n{net}: seconds per 60,000 images (median of {args.rounds} rounds x {args.epochs} epochs "
-              f"on {limit} images)")
-        print("| contender | wall s | CPU s (ours: main thread; torch: process) | wall ÷ torch 1T | CPU ÷ torch 1T | wall ÷ torch best |")
-        print("|---|---|---|---|---|---|")
-        for n, (w, c) in med.items():
-            print(f"| {n} | {w:.2f} | {c:.2f} | {w / torch1_w:.2f} | {c / torch1_c:.2f} | {w / best_w:.2f} |")
-        print(flush=True)
+        print_table(f"{net}: seconds per 60,000 images (median of {args.rounds} rounds x {args.epochs} epochs "
+                    f"on {limit} images)", times, scale, "CPU s (ours: main thread; torch: process)")
 
 
 if __name__ == "__main__":

@@ -129,6 +129,8 @@ void write_metrics(const Settings& s, const hw::FlagTable& flags, const hw::Sequ
     hw::write_run_json(j, "10-mlp", flags, net, history);
     j.key("epoch_seconds").array(per_epoch(history, epoch_seconds));
     j.key("train_seconds").array(per_epoch(history, train_seconds));
+    // The loop's CPU time on the calling thread: on a shared machine, the 1-thread figure to race.
+    j.key("train_cpu_seconds").array(per_epoch(history, [](const hw::EpochStats& e) { return e.train_cpu_seconds; }));
     j.key("forward_seconds").array(per_epoch(history, [](const hw::EpochStats& e) { return e.forward_seconds; }));
     j.key("backward_seconds").array(per_epoch(history, [](const hw::EpochStats& e) { return e.backward_seconds; }));
     j.key("update_seconds").array(per_epoch(history, [](const hw::EpochStats& e) { return e.update_seconds; }));
