@@ -20,7 +20,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from race_common import AVX2_ENV, print_table, run  # noqa: E402
+from race_common import AVX2_ENV, add_race_flags, print_table, race_env, run  # noqa: E402
 
 OURS = re.compile(r"loop ([0-9.]+) s wall, ([0-9.]+) s CPU")
 TORCH = re.compile(r"epoch +\d+ +([0-9.]+) s wall +([0-9.]+) s CPU")
@@ -33,18 +33,13 @@ AVX2_ENV = dict(AVX2_ENV, HW_CONV="direct-avx2")
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
+    add_race_flags(ap, rounds=3, epochs=2, ours="build/bin/12-cnn")
     ap.add_argument("--nets", default="lenet5,cnn")
     ap.add_argument("--limit-lenet5", type=int, default=12000)
     ap.add_argument("--limit-cnn", type=int, default=6000)
-    ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--ours", default="build/bin/12-cnn", help="the chapter binary to race")
     ap.add_argument("--skip", default="", help="contenders to leave out, e.g. \"torch 2T\" (comma-separated)")
-    ap.add_argument("--avx2", action="store_true", help="hold both sides to AVX2 + FMA (see AVX2_ENV)")
     args = ap.parse_args()
-    env = dict(os.environ, **AVX2_ENV) if args.avx2 else None
-    if args.avx2:
-        print("AVX2 mode: " + " ".join(f"{k}={v}" for k, v in AVX2_ENV.items()), flush=True)
+    env = race_env(args.avx2, AVX2_ENV)
     for net in args.nets.split(","):
         limit = args.limit_lenet5 if net == "lenet5" else args.limit_cnn
         scale = 60000 / limit

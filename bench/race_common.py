@@ -1,5 +1,6 @@
 """race_common.py — what bench/race_cnn.py and bench/race_mlp.py share: run a contender, and
 print the table of medians with the ratios to PyTorch. Python standard library only."""
+import os
 import statistics
 import subprocess
 import sys
@@ -7,6 +8,25 @@ import sys
 # Both sides held to AVX2 + FMA on any machine, like against like: our AVX2 GEMM, PyTorch's
 # oneDNN capped at AVX2 and its OpenBLAS (the Dense layers' GEMMs) on its Haswell kernel.
 AVX2_ENV = {"HW_SGEMM_KERNEL": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
+
+
+def add_race_flags(ap, rounds, epochs, ours):
+    """The flags every race takes: --rounds, --epochs, --ours and --avx2."""
+    ap.add_argument("--rounds", type=int, default=rounds)
+    ap.add_argument("--epochs", type=int, default=epochs)
+    ap.add_argument("--ours", default=ours, help="the chapter binary to race")
+    ap.add_argument("--avx2", action="store_true", help="hold both sides to AVX2 + FMA (see AVX2_ENV)")
+
+
+def race_env(avx2, avx2_env=None):
+    """The environment of every contender. Natively PyTorch's OpenBLAS picks its own kernel, as
+    `make bench` lets it: drop the two variables some machines set to pin it. --avx2 adds
+    avx2_env (default AVX2_ENV) and says so."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    if avx2:
+        env.update(avx2_env or AVX2_ENV)
+        print("AVX2 mode: " + " ".join(f"{k}={v}" for k, v in (avx2_env or AVX2_ENV).items()), flush=True)
+    return env
 
 
 def run(cmd, pattern, env=None):

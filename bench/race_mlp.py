@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from race_common import AVX2_ENV, print_table, run  # noqa: E402
+from race_common import add_race_flags, print_table, race_env, run  # noqa: E402
 
 TORCH = re.compile(r"train ([0-9.]+) s \(([0-9.]+) s CPU\)")
 
@@ -46,21 +46,12 @@ def run_ours(cmd, env):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--ours", default="build/bin/10-mlp", help="the chapter binary to race")
+    add_race_flags(ap, rounds=2, epochs=3, ours="build/bin/10-mlp")
     ap.add_argument("--data", default="data/mnist", help="the MNIST IDX directory")
-    ap.add_argument("--avx2", action="store_true", help="hold both sides to AVX2 + FMA (see AVX2_ENV)")
     args = ap.parse_args()
     if args.rounds < 1 or args.epochs < 1:
         ap.error("--rounds and --epochs must be >= 1")
-    # Natively PyTorch's OpenBLAS picks its own kernel, as `make bench` lets it: drop the two
-    # variables some machines set to pin it (chapter 10, section 8).
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    if args.avx2:
-        env.update(AVX2_ENV)
-    if args.avx2:
-        print("AVX2 mode: " + " ".join(f"{k}={v}" for k, v in AVX2_ENV.items()), flush=True)
+    env = race_env(args.avx2)
     epochs = ["--epochs", str(args.epochs)]
     torch = ["/usr/bin/python3", "bench/torch_mlp.py", args.data] + epochs
     ours = [args.ours, "--val", "0", "--quiet", "--data", args.data] + epochs
