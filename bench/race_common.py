@@ -1,5 +1,6 @@
-"""race_common.py — what bench/race_cnn.py and bench/race_mlp.py share: run a contender, and
-print the table of medians with the ratios to PyTorch. Python standard library only."""
+"""race_common.py — what bench/race_cnn.py and bench/race_mlp.py share: their common flags and
+environment, running a contender, and the table of medians with the ratios to PyTorch. Python
+standard library only."""
 import os
 import statistics
 import subprocess
@@ -24,8 +25,9 @@ def race_env(avx2, avx2_env=None):
     avx2_env (default AVX2_ENV) and says so."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     if avx2:
-        env.update(avx2_env or AVX2_ENV)
-        print("AVX2 mode: " + " ".join(f"{k}={v}" for k, v in (avx2_env or AVX2_ENV).items()), flush=True)
+        held = avx2_env or AVX2_ENV
+        env.update(held)
+        print("AVX2 mode: " + " ".join(f"{k}={v}" for k, v in held.items()), flush=True)
     return env
 
 
