@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
         }
     }
 
-    const auto& peak = hw::machine_peak();
+    const auto& peak = hw::sgemm_peak();  // AVX2's under HW_SGEMM_KERNEL=avx2 (make bench-avx2)
     benchmark::AddCustomContext("hw_peak", peak.arithmetic);
     benchmark::AddCustomContext("hw_peak_gflops_per_core", std::to_string(peak.gflops_per_core));
     benchmark::AddCustomContext("hw_sgemm_microkernel", hw::sgemm_microkernel_name());

@@ -127,4 +127,23 @@ TEST_SUITE("06-simd") {
             CHECK(name.rfind("avx2", 0) == 0);
         }
     }
+
+    TEST_CASE("each vector width has its own peak, and hw::sgemm is judged against its kernel's") {
+        const bool avx512 = hw::find_gemm_kernel("avx512")->supported, avx2 = hw::find_gemm_kernel("avx2")->supported;
+        const hw::Peak& widest = hw::machine_peak();
+        CHECK(&hw::peak_for_lanes(16) == &widest);
+        CHECK(&hw::peak_for_lanes(64) == &widest);  // wider than any CPU has: the widest
+        CHECK(widest.lanes == (avx512 ? 16 : avx2 ? 8 : 4));
+        const hw::Peak& ymm = hw::peak_for_lanes(8);
+        CHECK(ymm.lanes == (avx2 ? 8 : 4));
+        CHECK(ymm.flops_per_cycle == doctest::Approx(ymm.lanes * 2 * ymm.fma_per_cycle));
+        CHECK(ymm.gflops_per_core > 0);
+        CHECK(hw::peak_for_lanes(4).isa == "SSE2");
+        // The clock is measured separately for each width: two runs of the same loop, so
+        // within a factor of two of each other even on a busy machine.
+        CHECK(ymm.ghz > 0.5 * widest.ghz);
+        CHECK(ymm.ghz < 2.0 * widest.ghz);
+        const bool held_to_avx2 = hw::sgemm_microkernel_name().rfind("avx2", 0) == 0;
+        CHECK(&hw::sgemm_peak() == (held_to_avx2 ? &ymm : &widest));
+    }
 }

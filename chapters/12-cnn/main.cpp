@@ -56,25 +56,33 @@ hw::LossAccuracy score(const hw::Matrix& probs, const std::vector<std::uint8_t>&
     return r;
 }
 
+// The peak the products are judged against: AVX2's when the GEMM or the direct convolution is
+// held to AVX2 (HW_SGEMM_KERNEL=avx2, HW_CONV=direct-avx2), else the machine's widest.
+const hw::Peak& products_peak() {
+    const bool conv_held = hw::conv_direct_enabled() && !hw::conv_direct_avx512();
+    return conv_held ? hw::peak_for_lanes(8) : hw::sgemm_peak();
+}
+
 // The fastest epoch's loop against the machine's limit: its GEMM flops at the measured peak of
 // every GEMM thread would take flops ÷ (peak × threads) seconds.
 void print_speed(const hw::History& history) {
     if (history.epochs.empty()) return;
+    const double peak = products_peak().gflops_per_core;
     const hw::EpochStats* fastest = &history.epochs[0];
     for (const hw::EpochStats& e : history.epochs)
         if (e.train_seconds < fastest->train_seconds) fastest = &e;
-    const double limit = fastest->gemm_flops * 1e-9 / (hw::machine_peak().gflops_per_core * hw::gemm_threads());
+    const double limit = fastest->gemm_flops * 1e-9 / (peak * hw::gemm_threads());
     std::printf("fastest epoch: loop %.2f s (%.2f s CPU on the main thread), %.1f GFLOP in GEMM at %.1f GFLOP/s; "
                 "at peak (%.1f GFLOP/s × %d) %.2f s = %.0f%% of the loop\n",
                 fastest->train_seconds, fastest->train_cpu_seconds, fastest->gemm_flops * 1e-9, fastest->gemm_gflops(),
-                hw::machine_peak().gflops_per_core, hw::gemm_threads(), limit, 100 * limit / fastest->train_seconds);
+                peak, hw::gemm_threads(), limit, 100 * limit / fastest->train_seconds);
     // On one thread the main thread's CPU time is all the work, so the same figures per CPU
     // second say what the code does when it has the core (other jobs only stretch the wall time).
     if (hw::gemm_threads() == 1 && fastest->train_cpu_seconds > 0 && fastest->gemm_seconds > 0) {
         const double gemm_cpu = fastest->gemm_share() * fastest->train_cpu_seconds;
         std::printf("per CPU second: GEMM at %.1f GFLOP/s (%.0f%% of peak); at peak the loop would take %.0f%% of "
                     "its CPU time\n", fastest->gemm_flops * 1e-9 / gemm_cpu,
-                    100 * fastest->gemm_flops * 1e-9 / gemm_cpu / hw::machine_peak().gflops_per_core,
+                    100 * fastest->gemm_flops * 1e-9 / gemm_cpu / peak,
                     100 * limit / fastest->train_cpu_seconds);
     }
 }

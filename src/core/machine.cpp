@@ -137,49 +137,68 @@ int cpu_count() {
     return n > 0 ? int(n) : 1;
 }
 
-const Peak& machine_peak() {
-    static const Peak peak = [] {
-        Peak p;
-        double rate = 0;  // vector FMAs per ns
-        const bool avx512 = __builtin_cpu_supports("avx512f");
-        const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        p.ghz = 0;
-        // Interleave short clock and FMA runs and keep the best of each: on a shared machine
-        // some runs are slowed by other processes, never sped up.
-        for (int round = 0; round < 8; ++round) {
-            p.ghz = std::max(p.ghz, measure_clock_ghz(5));
-            if (avx512) rate = std::max(rate, fma_rate_per_ns(fma_chains_avx512));
-            else if (avx2) rate = std::max(rate, fma_rate_per_ns(fma_chains_avx2));
-        }
-        if (avx512) {
-            p.isa = "AVX-512";
-            p.lanes = 16;
-        } else if (avx2) {
-            p.isa = "AVX2+FMA";
-            p.lanes = 8;
-        }
-        if (rate > 0) {
-            // Vector FMAs per cycle, snapped to a power of two (0.5, 1, 2, 4): cores have whole
-            // FMA pipes, and a 512-bit FMA on 256-bit pipes counts as one per cycle.
-            const double measured = rate / p.ghz;
-            p.fma_per_cycle = std::pow(2.0, std::round(std::log2(std::max(measured, 0.25))));
-        } else {  // SSE2 baseline: 4 lanes, separate mul and add; count 2 per cycle as one "FMA"
-            p.isa = "SSE2";
-            p.lanes = 4;
-            p.fma_per_cycle = 1;
-        }
-        p.flops_per_cycle = p.lanes * 2 * p.fma_per_cycle;
-        p.gflops_per_core = p.flops_per_cycle * p.ghz;
-        char buf[256];
-        std::snprintf(buf, sizeof buf,
-                      "%s: %d lanes x 2 flops/FMA x %.1f FMA/cycle (measured) = %.0f flop/cycle"
-                      " x %.2f GHz (measured) = %.1f GFLOP/s per core",
-                      p.isa.c_str(), p.lanes, p.fma_per_cycle, p.flops_per_cycle, p.ghz,
-                      p.gflops_per_core);
-        p.arithmetic = buf;
-        return p;
-    }();
-    return peak;
+namespace {
+
+// The peak of one vector width, measured: `lanes` is 16, 8 or 4, and only called with a width
+// this CPU has (peak_for_lanes checks).
+Peak measure_peak(int lanes) {
+    Peak p;
+    void (*chains)(long) = lanes == 16 ? fma_chains_avx512 : lanes == 8 ? fma_chains_avx2 : nullptr;
+    double rate = 0;  // vector FMAs per ns
+    // Interleave short clock and FMA runs and keep the best of each: on a shared machine
+    // some runs are slowed by other processes, never sped up.
+    for (int round = 0; round < 8; ++round) {
+        p.ghz = std::max(p.ghz, measure_clock_ghz(5));
+        if (chains) rate = std::max(rate, fma_rate_per_ns(chains));
+    }
+    if (chains) {
+        p.isa = lanes == 16 ? "AVX-512" : "AVX2+FMA";
+        p.lanes = lanes;
+        // Vector FMAs per cycle, snapped to a power of two (0.5, 1, 2, 4): cores have whole
+        // FMA pipes, and a 512-bit FMA on 256-bit pipes counts as one per cycle.
+        const double measured = rate / p.ghz;
+        p.fma_per_cycle = std::pow(2.0, std::round(std::log2(std::max(measured, 0.25))));
+    } else {  // SSE2 baseline: 4 lanes, separate mul and add; count 2 per cycle as one "FMA"
+        p.isa = "SSE2";
+        p.lanes = 4;
+        p.fma_per_cycle = 1;
+    }
+    p.flops_per_cycle = p.lanes * 2 * p.fma_per_cycle;
+    p.gflops_per_core = p.flops_per_cycle * p.ghz;
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "%s: %d lanes x 2 flops/FMA x %.1f FMA/cycle (measured) = %.0f flop/cycle"
+                  " x %.2f GHz (measured) = %.1f GFLOP/s per core",
+                  p.isa.c_str(), p.lanes, p.fma_per_cycle, p.flops_per_cycle, p.ghz, p.gflops_per_core);
+    p.arithmetic = buf;
+    return p;
 }
+
+}  // namespace
+
+const Peak& peak_for_lanes(int lanes) {
+    const bool avx512 = __builtin_cpu_supports("avx512f");
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const int widest = avx512 ? 16 : avx2 ? 8 : 4;
+    const int width = std::min(lanes >= 16 ? 16 : lanes >= 8 ? 8 : 4, widest);
+    // One measurement per width, made the first time it is asked for (a function-local static
+    // is initialised once, even when threads ask at the same time).
+    switch (width) {
+    case 16: {
+        static const Peak p = measure_peak(16);
+        return p;
+    }
+    case 8: {
+        static const Peak p = measure_peak(8);
+        return p;
+    }
+    default: {
+        static const Peak p = measure_peak(4);
+        return p;
+    }
+    }
+}
+
+const Peak& machine_peak() { return peak_for_lanes(16); }
 
 }  // namespace hw

@@ -38,6 +38,10 @@ int gemm_threads() { return parallel_threads(); }
 
 std::string sgemm_microkernel_name() { return detail::sgemm_microkernel().name; }
 
+const Peak& sgemm_peak() {
+    return &detail::sgemm_microkernel() == &detail::kAvx2Kernel ? peak_for_lanes(8) : machine_peak();
+}
+
 void sgemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
     const int threads = thread_policy::threads_for(2.0 * m * n * k, kSgemmThreadingMinFlops);

@@ -33,8 +33,14 @@ struct Peak {
     double gflops_per_core = 0;   // flops_per_cycle · ghz
     std::string arithmetic;       // the line above with this machine's numbers
 };
-// Measures once (≈0.2 s), then returns the cached result.
+// The peak of the widest vectors this CPU has. Measures once (≈0.2 s), then returns the
+// cached result.
 const Peak& machine_peak();
+// The peak of vectors of `lanes` floats: 16 (AVX-512), 8 (AVX2+FMA) or 4 (SSE2), or of the
+// widest this CPU has when it has none that wide. Code held to AVX2 on an AVX-512 machine is
+// judged against peak_for_lanes(8): on a core with two 512-bit FMA pipes it is half of
+// machine_peak(), on Zen 4 (512-bit FMAs on two 256-bit pipes) the same.
+const Peak& peak_for_lanes(int lanes);
 
 // Clock in GHz from a chain of dependent register-register integer adds (one per cycle on
 // every x86-64 since the 1990s; immediate adds are not, see machine.cpp):

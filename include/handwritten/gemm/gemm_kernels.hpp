@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "handwritten/core/machine.hpp"
 #include "handwritten/core/thread_policy.hpp"
 #include "handwritten/gemm/gemm.hpp"
 
@@ -80,6 +81,10 @@ const GemmKernel* find_gemm_kernel(const std::string& name);
 // "portable-4x8"). The environment variable HW_SGEMM_KERNEL=avx512|avx2|portable forces one
 // (ignored when the CPU cannot run it).
 std::string sgemm_microkernel_name();
+// The peak that micro-kernel can reach: the AVX2 one (peak_for_lanes(8)) when hw::sgemm runs
+// avx2-6x16, the machine's widest (machine_peak()) otherwise. "% of peak" under
+// HW_SGEMM_KERNEL=avx2 on an AVX-512 machine is a fraction of what AVX2 can do there.
+const Peak& sgemm_peak();
 // Below this many flops (2·m·n·k) hw::sgemm stays on the calling thread: a parallel region
 // costs a few microseconds, more than a small product takes.
 constexpr double kSgemmThreadingMinFlops = 2.0e6;
