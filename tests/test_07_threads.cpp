@@ -54,19 +54,28 @@ TEST_SUITE("07-threads") {
     TEST_CASE("results do not depend on the thread count (bitwise)") {
         ThreadsGuard guard;
         hw::Rng rng(11);
+        // The last three have k above every kernel's KC (the nest then adds KC-deep partial
+        // sums into C) and n a little over one or two NR-wide slivers (16 for AVX2, 32 for
+        // AVX-512), so a column split leaves a slab of n ≤ 16: it must still run the nest, not
+        // the skinny path, whose sums over all of k round differently.
         for (const auto& d : {std::array<int, 3>{200, 300, 129}, std::array<int, 3>{500, 40, 77},
-                              std::array<int, 3>{300, 10, 256}}) {
+                              std::array<int, 3>{300, 10, 256}, std::array<int, 3>{6, 25, 3000},
+                              std::array<int, 3>{8, 40, 3000}, std::array<int, 3>{20, 70, 1500}}) {
             const int m = d[0], n = d[1], k = d[2];
             std::vector<float> A(std::size_t(m) * k), B(std::size_t(k) * n), C1(std::size_t(m) * n),
                 C2(std::size_t(m) * n);
             for (auto& x : A) x = rng.uniform(-1, 1);
             for (auto& x : B) x = rng.uniform(-1, 1);
-            hw::set_gemm_threads(1);
-            hw::gemm_threaded(Op::N, Op::N, m, n, k, 1.0f, A.data(), k, B.data(), n, 0.0f, C1.data(), n);
-            hw::set_gemm_threads(2);
-            hw::gemm_threaded(Op::N, Op::N, m, n, k, 1.0f, A.data(), k, B.data(), n, 0.0f, C2.data(), n);
-            INFO("m=", m, " n=", n, " k=", k);
-            CHECK(std::memcmp(C1.data(), C2.data(), C1.size() * sizeof(float)) == 0);
+            for (Op oa : {Op::N, Op::T})
+                for (Op ob : {Op::N, Op::T}) {
+                    const int lda = oa == Op::N ? k : m, ldb = ob == Op::N ? n : k;
+                    hw::set_gemm_threads(1);
+                    hw::gemm_threaded(oa, ob, m, n, k, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C1.data(), n);
+                    hw::set_gemm_threads(2);
+                    hw::gemm_threaded(oa, ob, m, n, k, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C2.data(), n);
+                    INFO("m=", m, " n=", n, " k=", k, " op_a=", oa == Op::N ? "N" : "T", " op_b=", ob == Op::N ? "N" : "T");
+                    CHECK(std::memcmp(C1.data(), C2.data(), C1.size() * sizeof(float)) == 0);
+                }
         }
     }
 

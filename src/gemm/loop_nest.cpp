@@ -58,6 +58,16 @@ void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, flo
         uk.small_n(op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
+    packed_loop_nest(uk, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void packed_loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A,
+                      int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0.0f) {
+        scale_c(m, n, beta, C, ldc);
+        return;
+    }
     const CallBlocks blocks = choose_blocks(uk, m, n, k);
     const int MC = blocks.mc, KC = blocks.kc, NC = blocks.nc, MP = blocks.mp;
     // One pair of buffers per thread: sgemm may be called from many threads at once.

@@ -34,12 +34,15 @@ namespace hw::detail {
 namespace {
 
 // One thread's slab of C: columns [lo, hi) of op(B) and C, or rows [lo, hi) of op(A) and C.
+// A column slab only exists for a product too wide for the skinny path, and takes the packed
+// nest even when the slab itself is 16 columns or fewer: the serial call would have summed
+// those columns in KC-deep blocks too, so the bits do not depend on the thread count.
 void run_slab(const MicroKernel& uk, bool split_n, int lo, int hi, Op op_a, Op op_b, int m, int n,
               int k, float alpha, const float* A, int lda, const float* B, int ldb, float beta,
               float* C, int ldc) {
     if (split_n) {
         const float* Bt = op_b == Op::N ? B + lo : B + long(lo) * ldb;
-        loop_nest(uk, op_a, op_b, m, hi - lo, k, alpha, A, lda, Bt, ldb, beta, C + lo, ldc);
+        packed_loop_nest(uk, op_a, op_b, m, hi - lo, k, alpha, A, lda, Bt, ldb, beta, C + lo, ldc);
     } else {
         const float* At = op_a == Op::N ? A + long(lo) * lda : A + lo;
         loop_nest(uk, op_a, op_b, hi - lo, n, k, alpha, At, lda, B, ldb, beta, C + long(lo) * ldc, ldc);

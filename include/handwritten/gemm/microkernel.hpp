@@ -82,9 +82,14 @@ struct CallBlocks {
 };
 CallBlocks choose_blocks(const MicroKernel& uk, int m, int n, int k);
 
-// The serial Goto/BLIS loop nest (loop_nest.cpp).
+// The serial Goto/BLIS loop nest (loop_nest.cpp): the kernel's skinny path when it has one and
+// n ≤ kSmallNMax, else the packed nest.
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
+// The packed nest alone, whatever n is. A column slab of a wider product runs this one: the
+// skinny path sums all of k at once, the nest in KC-deep blocks, and the two round differently.
+void packed_loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
+                      const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc);
 // The nest on `threads` threads, one slab of C each (step07_threaded.cpp). Returns how the
 // join went for the calling thread (thread_policy.hpp; threads == 1 when it stayed serial).
 JoinTiming loop_nest_parallel(const MicroKernel& uk, int threads, Op op_a, Op op_b, int m,
