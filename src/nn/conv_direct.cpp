@@ -208,9 +208,8 @@ void conv_direct_forward_images(const ConvWindows& s, const float* padded, int c
     if (expanded(s)) {  // the bias is packed with the kernels
         parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
             // 64-byte aligned: so are most pieces. The AVX2 tile along x reads no expanded copy.
-            const std::size_t floats = wide()                     ? avx512::expanded_floats(s)
-                                       : avx2::along_x_path_ok(s) ? 1
-                                                                  : avx2::expanded_floats(s);
+            const bool along_x = wide() ? avx512::along_x_path_ok(s) : avx2::along_x_path_ok(s);
+            const std::size_t floats = along_x ? 1 : wide() ? avx512::expanded_floats(s) : avx2::expanded_floats(s);
             Matrix expanded(1, floats);
             if (wide()) avx512::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);
             else avx2::expanded_forward_images(s, padded, int(n0), int(n1), packed, expanded.data(), out);

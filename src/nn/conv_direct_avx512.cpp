@@ -17,6 +17,7 @@
 // Channel counts that are not a multiple of 16 use masked loads and stores of the last vector.
 #include <immintrin.h>
 
+#include "handwritten/core/transpose_avx2.hpp"
 #include "handwritten/nn/conv_direct.hpp"
 
 namespace hw::avx512 {
@@ -446,6 +447,83 @@ void expanded_forward_image(const ConvWindows& s, const float* expanded, const f
     }
 }
 
+// Lanes along x, for O = 4 or 6 (as avx2::along_x_forward_tile, in 16-lane vectors): output row
+// y, pixels [x0, x0 + 32) ∩ [0, out_w), all O channels, in 2·O ≤ 12 accumulators. Per kernel
+// entry it loads 2 vectors of input pixels straight from the padded row and broadcasts O kernel
+// values, each used twice: 2 + O loads per 2·O FMAs, none straddling for the broadcasts, and no
+// expanded copy. The pieces' tile above makes 1 load, most of them straddling two cache lines,
+// per 3 FMAs on LeNet-5's first layer; on Zen 4, whose 512-bit loads and FMAs are each two
+// 256-bit halves, this tile measured faster. The price is a transpose back to NHWC (8×8 blocks
+// of the vectors' halves) and the lanes past the row's end (28 pixels of 32). The kernel value
+// (k, o) and the bias come from the expanded packing's phase 0, packed[k·NPH·16 + o], and the
+// sums run in the pieces' order (bias, then ky, kx): the results are the same bits.
+template <int O, int KW>
+void along_x_forward_tile(const ConvWindows& s, const float* in, const float* packed, int y, int x0, float* out) {
+    const int K = s.kernel_h * KW, valid = min_int(32, s.out_w - x0);
+    const std::size_t entry = std::size_t(phases(O)) * 16;
+    // Lanes past the row are masked out of the loads: they would read the next row, or past
+    // the last image.
+    const __mmask16 m0 = channel_mask(0, valid), m1 = channel_mask(16, valid);
+    __m512 acc[O][2];
+#pragma GCC unroll 6
+    for (int o = 0; o < O; ++o) acc[o][0] = acc[o][1] = _mm512_set1_ps(packed[K * entry + o]);
+    for (int ky = 0; ky < s.kernel_h; ++ky) {
+        const float* row = in + std::size_t(y + ky) * s.in_w + x0;
+        const float* w = packed + std::size_t(ky) * KW * entry;
+#pragma GCC unroll 7
+        for (int kx = 0; kx < KW; ++kx) {
+            const __m512 p0 = valid >= 16 ? _mm512_loadu_ps(row + kx) : _mm512_maskz_loadu_ps(m0, row + kx);
+            const __m512 p1 = valid == 32 ? _mm512_loadu_ps(row + kx + 16) : _mm512_maskz_loadu_ps(m1, row + kx + 16);
+#pragma GCC unroll 6
+            for (int o = 0; o < O; ++o) {
+                const __m512 wv = _mm512_set1_ps(w[kx * entry + o]);
+                acc[o][0] = _mm512_fmadd_ps(wv, p0, acc[o][0]);
+                acc[o][1] = _mm512_fmadd_ps(wv, p1, acc[o][1]);
+            }
+        }
+    }
+    // Back to NHWC, 8 pixels at a time: the 8-lane quarter h of the tile (pixels 8h … 8h + 7)
+    // transposed, row l is pixel 8h + l's channels. Each pixel is stored 8 floats wide, its last
+    // 8 − O lanes overwritten by the next pixel's store, except the tile's last pixel, stored
+    // masked (the next may be another image's).
+    float* dst = out + (std::size_t(y) * s.out_w + x0) * O;
+    const __m256i channels = _mm256_cmpgt_epi32(_mm256_set1_epi32(O), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma GCC unroll 4
+    for (int h = 0; h < 4; ++h) {
+        if (8 * h >= valid) break;
+        __m256 r[8];
+#pragma GCC unroll 8
+        for (int o = 0; o < 8; ++o) {
+            const __m512 v = acc[o < O ? o : 0][h / 2];
+            // (GCC's vector shuffle: GCC 12 warns about the undefined source inside
+            // _mm512_castps512_ps256 and _mm512_extractf64x4_pd)
+            const __m256 half = h % 2 == 0 ? __m256(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7))
+                                           : __m256(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
+            r[o] = o < O ? half : _mm256_setzero_ps();
+        }
+        transpose8x8(r);
+#pragma GCC unroll 8
+        for (int l = 0; l < 8; ++l) {
+            const int x = 8 * h + l;
+            if (x >= valid) break;
+            if (x + 1 < valid) _mm256_storeu_ps(dst + x * O, r[l]);
+            else _mm256_maskstore_ps(dst + x * O, channels, r[l]);
+        }
+    }
+}
+
+template <int O, int KW>
+void along_x_forward_image(const ConvWindows& s, const float* in, const float* packed, float* out) {
+    for (int y = 0; y < s.out_h; ++y)
+        for (int x0 = 0; x0 < s.out_w; x0 += 32) along_x_forward_tile<O, KW>(s, in, packed, y, x0, out);
+}
+
+template <int O>
+void along_x_forward_kw(const ConvWindows& s, const float* in, const float* packed, float* out) {
+    if (s.kernel_w == 3) along_x_forward_image<O, 3>(s, in, packed, out);
+    else along_x_forward_image<O, 5>(s, in, packed, out);
+}
+
 // dW for a group of J ≤ 5 kernel rows [k0, k0 + J) and one phase q: acc[j][kx] sums, over the
 // image's pixels, dY[y] · E[y + k0 + j] at column offset kx·O, for the pieces t ≡ q (mod NPH)
 // whose kernel values the lanes of phase q hold. It runs over input rows r: the KW pieces of
@@ -566,8 +644,14 @@ std::size_t expanded_floats(const ConvWindows& s) {
 void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, int n1, const float* packed,
                              float* expanded, float* out) {
     for (int n = n0; n < n1; ++n) {
-        expand_image(s, padded + std::size_t(n) * s.in_size(), expanded);
+        const float* in = padded + std::size_t(n) * s.in_size();
         float* y = out + std::size_t(n) * s.out_size();
+        if (along_x_path_ok(s)) {  // no expanded copy (the phase-0 packing covers O)
+            if (s.out_channels == 4) along_x_forward_kw<4>(s, in, packed, y);
+            else along_x_forward_kw<6>(s, in, packed, y);
+            continue;
+        }
+        expand_image(s, in, expanded);
         switch (phases(s.out_channels)) {
             case 1: expanded_forward_kw<1>(s, expanded, packed, y); break;
             default: expanded_forward_kw<3>(s, expanded, packed, y); break;
@@ -587,6 +671,10 @@ void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, 
         }
         if (db) add_bias_grad(s, dy, overwrite, db);
     }
+}
+
+bool along_x_path_ok(const ConvWindows& s) {
+    return expanded_path_ok(s) && (s.out_channels == 4 || s.out_channels == 6);
 }
 
 }  // namespace hw::avx512

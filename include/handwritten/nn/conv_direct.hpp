@@ -188,6 +188,8 @@ void expanded_forward_images(const ConvWindows& s, const float* padded, int n0, 
 // (added to, or from image 0 overwriting, when `first`); db as weight_grad_image's.
 void expanded_weight_grad(const ConvWindows& s, const float* padded, int count, const float* dY, int u0, int u1,
                           bool first, float* expanded, float* sums, float* db);
+// Of those, O = 4 or 6: the forward pass runs tiles with their lanes along x, as AVX2's do.
+bool along_x_path_ok(const ConvWindows& s);
 }  // namespace avx512
 
 }  // namespace hw
