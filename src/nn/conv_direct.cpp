@@ -277,7 +277,7 @@ void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, c
         for (std::size_t n = n0; n < n1; ++n) {
             const float* dy = dY + n * s.out_size();
             float* dxp = padded_dx + n * s.in_size();
-            if (wide()) avx512::input_grad_image(s, dy, W, dy_col.data(), dxp);
+            if (wide()) avx512::input_grad_image(s, dy, W, dxp);
             else avx2::input_grad_image(s, dy, W, dy_col.data(), dxp);
         }
         for (std::size_t n = n0; n < n1; ++n)  // the padded copy's interior is dX

@@ -120,7 +120,8 @@ struct WeightGradTile {
 WeightGradTile weight_grad_tile_at(const ConvWindows& s, const WeightGradTiling& t, int b);
 
 // The dY rows of output pixels (oy0 … oy0 + mr − 1, ox) of one image, o-major:
-// dy_col[o·mr + i] = dy[((oy0 + i)·Wo + ox)·O + o], so dX's tiles broadcast from one pointer.
+// dy_col[o·mr + i] = dy[((oy0 + i)·Wo + ox)·O + o], so the AVX2 dX tiles broadcast from one
+// pointer (the AVX-512 ones broadcast from dY itself: conv_direct_avx512.cpp says why).
 void gather_column(const ConvWindows& s, const float* dy, int ox, int oy0, int mr, float* dy_col);
 
 // ---- the one-channel row-wise kernels' bookkeeping (conv_direct_avx512.cpp says how they
@@ -147,7 +148,7 @@ void expanded_weight_grad_reduce(const ConvWindows& s, int lanes, const float* s
 //                      its pixels, in pixel order (written instead when `first`); db: nullptr,
 //                      or O floats that get the image's column sums of dy added likewise
 //   input_grad_image   dxp (the padded image's shape) = Σ over windows of dy · W (W: O × K),
-//                      zeroed first; dy_col: O × 12 floats of scratch
+//                      zeroed first; avx2's dy_col: O × 12 floats of scratch (gather_column)
 namespace avx2 {
 void forward_image(const ConvWindows& s, const float* in, const float* packed, const float* bias, float* out);
 WeightGradTiling weight_grad_tiling(const ConvWindows& s);
@@ -175,7 +176,7 @@ void forward_image(const ConvWindows& s, const float* in, const float* packed, c
 WeightGradTiling weight_grad_tiling(const ConvWindows& s);
 void weight_grad_image(const ConvWindows& s, const WeightGradTiling& t, const float* in, const float* dy, int b0,
                        int b1, bool first, float* dWt, float* db);
-void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dy_col, float* dxp);
+void input_grad_image(const ConvWindows& s, const float* dy, const float* W, float* dxp);
 
 // One input channel and stride 1 (a first layer): vectors along output rows over an expanded
 // copy of each padded row (conv_direct_avx512.cpp says how). For kernels 3 or 5 wide and
