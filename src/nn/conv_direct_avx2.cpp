@@ -412,24 +412,15 @@ void along_x_forward_tile(const ConvWindows& s, const float* in, const float* pa
             }
         }
     }
-    // Back to NHWC: transposed, lane o of row l is channel o of pixel l. Each pixel is stored
-    // 8 floats wide, its last 8 − O lanes overwritten by the next pixel's store, except the
-    // tile's last pixel, which is stored masked (the next may be another image's).
+    // Back to NHWC, 8 pixels at a time (store_pixels_transposed, core/transpose_avx2.hpp).
     float* dst = out + (std::size_t(y) * s.out_w + x0) * O;
-    const __m256i channels = channel_mask(0, O);
 #pragma GCC unroll 2
     for (int v = 0; v < 2; ++v) {
+        if (8 * v >= valid) break;
         __m256 r[8];
 #pragma GCC unroll 8
         for (int o = 0; o < 8; ++o) r[o] = o < O ? acc[o < O ? o : 0][v] : _mm256_setzero_ps();
-        transpose8x8(r);
-#pragma GCC unroll 8
-        for (int l = 0; l < 8; ++l) {
-            const int x = 8 * v + l;
-            if (x >= valid) break;
-            if (x + 1 < valid) _mm256_storeu_ps(dst + x * O, r[l]);
-            else _mm256_maskstore_ps(dst + x * O, channels, r[l]);
-        }
+        store_pixels_transposed(r, dst + 8 * v * O, O, valid - 8 * v);
     }
 }
 

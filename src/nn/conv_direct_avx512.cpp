@@ -489,12 +489,9 @@ void along_x_forward_tile(const ConvWindows& s, const float* in, const float* pa
             }
         }
     }
-    // Back to NHWC, 8 pixels at a time: the 8-lane quarter h of the tile (pixels 8h … 8h + 7)
-    // transposed, row l is pixel 8h + l's channels. Each pixel is stored 8 floats wide, its last
-    // 8 − O lanes overwritten by the next pixel's store, except the tile's last pixel, stored
-    // masked (the next may be another image's).
+    // Back to NHWC, 8 pixels at a time: the 8-lane quarter h of the tile (pixels 8h … 8h + 7),
+    // through store_pixels_transposed (core/transpose_avx2.hpp).
     float* dst = out + (std::size_t(y) * s.out_w + x0) * O;
-    const __m256i channels = _mm256_cmpgt_epi32(_mm256_set1_epi32(O), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 #pragma GCC unroll 4
     for (int h = 0; h < 4; ++h) {
         if (8 * h >= valid) break;
@@ -508,14 +505,7 @@ void along_x_forward_tile(const ConvWindows& s, const float* in, const float* pa
                                            : __m256(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
             r[o] = o < O ? half : _mm256_setzero_ps();
         }
-        transpose8x8(r);
-#pragma GCC unroll 8
-        for (int l = 0; l < 8; ++l) {
-            const int x = 8 * h + l;
-            if (x >= valid) break;
-            if (x + 1 < valid) _mm256_storeu_ps(dst + x * O, r[l]);
-            else _mm256_maskstore_ps(dst + x * O, channels, r[l]);
-        }
+        store_pixels_transposed(r, dst + 8 * h * O, O, valid - 8 * h);
     }
 }
 
