@@ -207,7 +207,7 @@ void conv_direct_forward_images(const ConvWindows& s, const float* padded, int c
                                 const float* bias, float* out) {
     if (expanded(s)) {  // the bias is packed with the kernels
         parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
-            // 64-byte aligned: so are most pieces. The AVX2 tile along x reads no expanded copy.
+            // 64-byte aligned: so are most pieces. The tiles along x read no expanded copy.
             const bool along_x = wide() ? avx512::along_x_path_ok(s) : avx2::along_x_path_ok(s);
             const std::size_t floats = along_x ? 1 : wide() ? avx512::expanded_floats(s) : avx2::expanded_floats(s);
             Matrix expanded(1, floats);
@@ -273,7 +273,7 @@ void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, c
     const int H = g.input.height, Wd = g.input.width, C = g.input.channels, P = g.pad;
     const std::size_t row = std::size_t(Wd) * C, padded_row = std::size_t(s.in_w) * C;
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
-        std::vector<float> dy_col(std::size_t(g.out_channels) * 12);
+        std::vector<float> dy_col(wide() ? 0 : std::size_t(g.out_channels) * 12);  // the AVX2 tiles' gather
         for (std::size_t n = n0; n < n1; ++n) {
             const float* dy = dY + n * s.out_size();
             float* dxp = padded_dx + n * s.in_size();
