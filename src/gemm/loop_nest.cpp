@@ -49,22 +49,17 @@ CallBlocks choose_blocks(const MicroKernel& uk, int m, int n, int k) {
 // packing of A instead of five.
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
                const float* A, int lda, const float* B, int ldb, float beta, float* C, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha == 0.0f) {  // nothing to multiply: C = beta·C
-        scale_c(m, n, beta, C, ldc);
-        return;
-    }
-    if (uk.small_n && n <= kSmallNMax) {  // skinny C: a row per register, no packing of A
+    // Both paths handle empty C and nothing to multiply (k = 0 or alpha = 0: C = beta·C) themselves.
+    if (uk.small_n && n <= kSmallNMax)  // skinny C: a row per register, no packing of A
         uk.small_n(op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
-    packed_loop_nest(uk, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+    else
+        packed_loop_nest(uk, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void packed_loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A,
                       int lda, const float* B, int ldb, float beta, float* C, int ldc) {
     if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha == 0.0f) {
+    if (k <= 0 || alpha == 0.0f) {  // nothing to multiply: C = beta·C
         scale_c(m, n, beta, C, ldc);
         return;
     }
