@@ -506,7 +506,8 @@ TEST_CASE("MaxPool2D keeps channels apart, drops an odd last row and column, and
 
 TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins argmax of a plain scan") {
     // Inputs drawn from {−2, …, 2}, so most windows hold ties; channel counts 1 to 70 (one
-    // vector of 16, several, a masked last one), windows 2 and 3, odd sizes, 3 images. Backward:
+    // vector of 16, several, a masked last one), windows 2 and 3, odd sizes (a dropped row) and
+    // even ones (the windows tile the image: the vector backward's case), 3 images. Backward:
     // each dY value lands on its window's first maximum alone, and every other input (the
     // dropped last row and column too) gets exactly 0, even where dX held garbage before.
     hw::Rng rng(21);
@@ -514,42 +515,43 @@ TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins ar
         ConvMethodScope route(method);
         CAPTURE(method);
         for (int c : {1, 6, 16, 20, 33, 64, 70})
-            for (int size : {2, 3}) {
-                const hw::ImageShape in{7, 8, c};
-                CAPTURE(c);
-                CAPTURE(size);
-                Matrix X(3, in.size());
-                for (std::size_t i = 0; i < X.size(); ++i) X.data()[i] = float(int(rng.below(5)) - 2);
-                hw::MaxPool2D pool(in, size);
-                Matrix Y;
-                pool.forward(X, Y, true);
-                const hw::ImageShape out = pool.output_image();
-                const Matrix dY = random_matrix(3, out.size(), rng);
-                Matrix dX(3, in.size());
-                dX.fill(std::nanf(""));  // a reused buffer: nothing of it may survive
-                pool.backward(dY, dX);
-                Matrix routed(3, in.size());  // the expected dX, built by the plain scan below
-                int wrong = 0;
-                for (int n = 0; n < 3; ++n)
-                    for (int oy = 0; oy < out.height; ++oy)
-                        for (int ox = 0; ox < out.width; ++ox)
-                            for (int ch = 0; ch < c; ++ch) {
-                                int best = -1;  // the first strictly greater value in row-major order
-                                for (int ky = 0; ky < size; ++ky)
-                                    for (int kx = 0; kx < size; ++kx) {
-                                        const int p = ((oy * size + ky) * in.width + ox * size + kx) * c + ch;
-                                        if (best < 0 || X(n, p) > X(n, best)) best = p;
-                                    }
-                                const std::size_t j = (std::size_t(oy) * out.width + ox) * c + ch;
-                                wrong += Y(n, j) != X(n, best);
-                                wrong += pool.argmax()[n * out.size() + j] != best;
-                                routed(n, best) = dY(n, j);
-                            }
-                CHECK(wrong == 0);
-                int wrong_grad = 0;
-                for (std::size_t i = 0; i < dX.size(); ++i) wrong_grad += !(dX.data()[i] == routed.data()[i]);
-                CHECK(wrong_grad == 0);
-            }
+            for (int size : {2, 3})
+                for (const hw::ImageShape in : {hw::ImageShape{7, 8, c}, hw::ImageShape{6, 4, c}}) {
+                    CAPTURE(c);
+                    CAPTURE(size);
+                    CAPTURE(in.height);
+                    Matrix X(3, in.size());
+                    for (std::size_t i = 0; i < X.size(); ++i) X.data()[i] = float(int(rng.below(5)) - 2);
+                    hw::MaxPool2D pool(in, size);
+                    Matrix Y;
+                    pool.forward(X, Y, true);
+                    const hw::ImageShape out = pool.output_image();
+                    const Matrix dY = random_matrix(3, out.size(), rng);
+                    Matrix dX(3, in.size());
+                    dX.fill(std::nanf(""));  // a reused buffer: nothing of it may survive
+                    pool.backward(dY, dX);
+                    Matrix routed(3, in.size());  // the expected dX, built by the plain scan below
+                    int wrong = 0;
+                    for (int n = 0; n < 3; ++n)
+                        for (int oy = 0; oy < out.height; ++oy)
+                            for (int ox = 0; ox < out.width; ++ox)
+                                for (int ch = 0; ch < c; ++ch) {
+                                    int best = -1;  // the first strictly greater value in row-major order
+                                    for (int ky = 0; ky < size; ++ky)
+                                        for (int kx = 0; kx < size; ++kx) {
+                                            const int p = ((oy * size + ky) * in.width + ox * size + kx) * c + ch;
+                                            if (best < 0 || X(n, p) > X(n, best)) best = p;
+                                        }
+                                    const std::size_t j = (std::size_t(oy) * out.width + ox) * c + ch;
+                                    wrong += Y(n, j) != X(n, best);
+                                    wrong += pool.argmax()[n * out.size() + j] != best;
+                                    routed(n, best) = dY(n, j);
+                                }
+                    CHECK(wrong == 0);
+                    int wrong_grad = 0;
+                    for (std::size_t i = 0; i < dX.size(); ++i) wrong_grad += !(dX.data()[i] == routed.data()[i]);
+                    CHECK(wrong_grad == 0);
+                }
     }
 }
 

@@ -111,6 +111,17 @@ void MaxPool2D::backward(const Matrix& dY, Matrix& dX) {
 void MaxPool2D::backward_rows(const Matrix& dY, std::size_t first, std::size_t count, float* dX) {
     Stopwatch clock;
     const std::size_t out_floats = out_.size();
+    // On the AVX-512 direct path, the same numbers by vectors. (An AVX2 version of it measured
+    // slower than the loop below on Zen 4, so the AVX2 path keeps the loop.)
+    if (conv_direct_avx512() && avx512::route_gradient_image_ok(in_, size_)) {
+        parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
+            for (std::size_t n = first + n0; n < first + n1; ++n)
+                avx512::route_gradient_image(dY.row(n), argmax_.data() + n * out_floats, dX + (n - first) * in_.size(),
+                                             in_, out_);
+        });
+        seconds_ += clock.seconds();
+        return;
+    }
     // BEGIN SOLUTION 12 MaxPool2D backward: route each gradient to its argmax
     parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
         for (std::size_t n = first + n0; n < first + n1; ++n) {

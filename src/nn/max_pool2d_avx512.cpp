@@ -53,9 +53,49 @@ void max_pool_image_2x2(const float* x, float* y, std::int32_t* arg, ImageShape 
         }
 }
 
+// The same tree for C ≤ 16 channels, one vector per pixel, with the bookkeeping of the loop
+// above taken out of it: positions advance by vector adds, and the outputs are whole stores
+// in address order (a window's lanes past C land on the next windows' channels, which those
+// windows then overwrite). Only the windows whose vector would pass the image's last output
+// store C lanes, as the next image's output may be another thread's.
+void max_pool_image_2x2_narrow(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out) {
+    const int C = in.channels, row = in.width * C;
+    const std::int32_t limit = static_cast<std::int32_t>(in.size());
+    const __mmask16 mask = C >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << C) - 1u);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i next_pixel = _mm512_set1_epi32(C), next_row = _mm512_set1_epi32(row);
+    const __m512i next_window = _mm512_set1_epi32(2 * C);
+    auto load = [&](std::int32_t p) {  // a whole vector unless it would leave the image
+        return p + 16 <= limit ? _mm512_loadu_ps(x + p) : _mm512_maskz_loadu_ps(mask, x + p);
+    };
+    const std::size_t out_floats = out.size();
+    std::size_t at = 0;  // output (oy, ox)'s first float
+    for (int oy = 0; oy < out.height; ++oy) {
+        std::int32_t a = 2 * oy * row;  // window's top-left pixel
+        __m512i a_at = _mm512_add_epi32(_mm512_set1_epi32(a), lanes);
+        for (int ox = 0; ox < out.width; ++ox, a += 2 * C, at += C) {
+            const __m512i b_at = _mm512_add_epi32(a_at, next_pixel), c_at = _mm512_add_epi32(a_at, next_row);
+            __m512 upper = load(a), lower = load(a + row);
+            __m512i upper_at = a_at, lower_at = c_at;
+            keep_first_max(upper, upper_at, load(a + C), b_at);
+            keep_first_max(lower, lower_at, load(a + row + C), _mm512_add_epi32(c_at, next_pixel));
+            keep_first_max(upper, upper_at, lower, lower_at);
+            if (at + 16 <= out_floats) {
+                _mm512_storeu_ps(y + at, upper);
+                _mm512_storeu_si512(arg + at, upper_at);
+            } else {
+                _mm512_mask_storeu_ps(y + at, mask, upper);
+                _mm512_mask_storeu_epi32(arg + at, mask, upper_at);
+            }
+            a_at = _mm512_add_epi32(a_at, next_window);
+        }
+    }
+}
+
 }  // namespace
 
 void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size) {
+    if (size == 2 && in.channels <= 16) return max_pool_image_2x2_narrow(x, y, arg, in, out);
     if (size == 2) return max_pool_image_2x2(x, y, arg, in, out);
     const int C = in.channels, W = in.width;
     const std::int32_t limit = static_cast<std::int32_t>(in.size());
@@ -83,6 +123,54 @@ void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, 
                 _mm512_mask_storeu_epi32(arg + at + c0, mask, where);
             }
         }
+}
+
+bool route_gradient_image_ok(ImageShape in, int size) {
+    return size == 2 && in.channels <= 16 && in.height % 2 == 0 && in.width % 2 == 0;
+}
+
+// Backward of the 2×2 pool for C ≤ 16 and even sizes, where the windows tile the image: every
+// input pixel is written once by its window, with dY on the lanes whose argmax it is and 0
+// elsewhere, so dX needs no clearing first. As in the forward, whole stores in address order:
+// the lanes past C (zeros) land on pixels written later. Hence the two passes per window row,
+// its top pixels (a, b of every window), then its bottom ones (c, d), since the top row's last
+// store reaches into the bottom row. dY + 0 turns a −0 into +0, as the plain loop's 0 + dY does.
+void route_gradient_image(const float* dy, const std::int32_t* arg, float* dx, ImageShape in, ImageShape out) {
+    const int C = in.channels, row = in.width * C;
+    const __mmask16 mask = C >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << C) - 1u);
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i next_pixel = _mm512_set1_epi32(C), next_window = _mm512_set1_epi32(2 * C);
+    const __m512 zero = _mm512_setzero_ps();
+    const std::size_t out_floats = out.size(), in_floats = in.size();
+    // The gradient and argmax of output at (its first float): a whole vector unless it would
+    // read past the image's outputs.
+    auto gradient = [&](std::size_t at) {
+        return at + 16 <= out_floats ? _mm512_loadu_ps(dy + at) : _mm512_maskz_loadu_ps(mask, dy + at);
+    };
+    auto argmax = [&](std::size_t at) {
+        return at + 16 <= out_floats ? _mm512_loadu_si512(arg + at) : _mm512_maskz_loadu_epi32(mask, arg + at);
+    };
+    // Pixel p's C lanes: g where its position p + lane is the window's argmax, else 0.
+    auto route = [&](std::int32_t p, __m512i p_at, __m512 g, __m512i where) {
+        const __m512 v = _mm512_maskz_add_ps(_mm512_mask_cmpeq_epi32_mask(mask, where, p_at), g, zero);
+        if (std::size_t(p) + 16 <= in_floats) _mm512_storeu_ps(dx + p, v);
+        else _mm512_mask_storeu_ps(dx + p, mask, v);
+    };
+    for (int oy = 0; oy < out.height; ++oy) {
+        const std::size_t first_out = std::size_t(oy) * out.width * C;
+        for (int half = 0; half < 2; ++half) {  // the window row's top pixels, then its bottom ones
+            std::int32_t p = (2 * oy + half) * row;
+            __m512i p_at = _mm512_add_epi32(_mm512_set1_epi32(p), lanes);
+            for (int ox = 0; ox < out.width; ++ox, p += 2 * C) {
+                const std::size_t at = first_out + std::size_t(ox) * C;
+                const __m512 g = gradient(at);
+                const __m512i where = argmax(at);
+                route(p, p_at, g, where);
+                route(p + C, _mm512_add_epi32(p_at, next_pixel), g, where);
+                p_at = _mm512_add_epi32(p_at, next_window);
+            }
+        }
+    }
 }
 
 }  // namespace hw::avx512

@@ -15,6 +15,8 @@
 // Where Conv2D takes its direct path (conv_direct.hpp), the forward pass runs the same loop 16
 // channels per instruction with the AVX-512 tiles (method "direct", max_pool2d_avx512.cpp) or
 // 8 with the AVX2 ones ("direct-avx2", max_pool2d_avx2.cpp); "im2col" keeps the plain loop.
+// With the AVX-512 tiles, backward for 2×2 windows that tile an image of C ≤ 16 channels also
+// runs by vectors: each input pixel is written once (dY or 0) instead of zeroed and scattered to.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -67,6 +69,10 @@ void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, 
 }  // namespace avx2
 namespace avx512 {  // call only when the CPU has AVX-512F (max_pool2d_avx512.cpp)
 void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size);
+// Backward of one sample, dy (Ho·Wo·C) and its argmax → dx (H·W·C), all of dx written, for the
+// shapes route_gradient_image_ok accepts (2×2 windows tiling the image, C ≤ 16).
+bool route_gradient_image_ok(ImageShape in, int size);
+void route_gradient_image(const float* dy, const std::int32_t* arg, float* dx, ImageShape in, ImageShape out);
 }  // namespace avx512
 
 }  // namespace hw
