@@ -105,7 +105,9 @@ Matrix hadamard(const Matrix& a, const Matrix& b);
 float max_abs_diff(const Matrix& a, const Matrix& b);
 std::ostream& operator<<(std::ostream& os, const Matrix& m);
 
-// 64-byte-aligned float storage for code that needs raw buffers (packing, workspaces).
+// 64-byte-aligned float storage for code that needs raw buffers (packing, workspaces); every
+// Matrix lives in one. Blocks from 4 MiB up are 2 MiB-aligned and asked to sit on 2 MiB pages
+// (matrix.cpp says why).
 constexpr std::size_t kAlignment = 64;
 float* aligned_alloc_floats(std::size_t count);
 void aligned_free_floats(float* p);
