@@ -128,10 +128,17 @@ void Conv2D::forward_begin(const Matrix& X) {
     direct_ = true;
     const ConvWindows s = forward_windows(g_);
     const int B = static_cast<int>(X.rows());
-    Stopwatch clock;
-    ensure_shape(padded_, B, s.in_size());
-    pad_images(X.data(), B, g_.input.height, g_.input.width, g_.input.channels, g_.pad, g_.pad, padded_.data());
-    copies_.pad_seconds += clock.seconds();
+    // Without padding the windows read X itself, which the network keeps until backward (as it
+    // does every layer's input); a copy would be the same floats.
+    if (g_.pad == 0) {
+        windows_from_ = X.data();
+    } else {
+        Stopwatch clock;
+        ensure_shape(padded_, B, s.in_size());
+        pad_images(X.data(), B, g_.input.height, g_.input.width, g_.input.channels, g_.pad, g_.pad, padded_.data());
+        windows_from_ = padded_.data();
+        copies_.pad_seconds += clock.seconds();
+    }
     ensure_shape(packed_, 1, conv_direct_packed_floats(s));
     conv_direct_pack(s, W_.data(), b_.data(), packed_.data());
 }
@@ -140,7 +147,7 @@ void Conv2D::forward_images(int n0, int n1, float* Y) {
     const ConvWindows s = forward_windows(g_);
     Stopwatch clock;
     // Y (images·P × O) = bias + cols · Wᵀ, cols read from the padded images
-    conv_direct_forward_images(s, padded_.row(n0), n1 - n0, packed_.data(), b_.data(), Y);
+    conv_direct_forward_images(s, windows_from_ + std::size_t(n0) * s.in_size(), n1 - n0, packed_.data(), b_.data(), Y);
     count_product(clock.seconds(), double(n1 - n0) * g_.positions(), g_.out_channels, g_.patch_size());
 }
 
@@ -150,15 +157,17 @@ void Conv2D::backward_images(int n0, int n1, const float* dY, float* dX) {
     Stopwatch clock;
     // dW (O × K) = dYᵀ · cols and db = column sums of dY, added image by image
     ensure_shape(weight_grad_work_, 1, conv_direct_weight_grad_floats(s));
-    conv_direct_weight_grad_images(s, padded_.row(n0), count, dY, n0 == 0, weight_grad_work_.data(), db_.data());
+    conv_direct_weight_grad_images(s, windows_from_ + std::size_t(n0) * s.in_size(), count, dY, n0 == 0,
+                                   weight_grad_work_.data(), db_.data());
     count_product(clock.seconds(), O, K, double(count) * P);
     if (!dX) return;
     // dX = col2im(dY · W), the product's tiles added straight onto the padded pixels
     clock.restart();
     // Groups differ in size (the last one is short): keep a buffer that holds the largest.
-    if (padded_grad_.rows() < std::size_t(count) || padded_grad_.cols() != s.in_size())
+    // Without padding the tiles add straight onto dX (conv_direct_input_grad).
+    if (g_.pad > 0 && (padded_grad_.rows() < std::size_t(count) || padded_grad_.cols() != s.in_size()))
         padded_grad_ = Matrix(std::size_t(count), s.in_size());
-    conv_direct_input_grad(g_, dY, count, W_.data(), padded_grad_.data(), dX);
+    conv_direct_input_grad(g_, dY, count, W_.data(), g_.pad > 0 ? padded_grad_.data() : nullptr, dX);
     count_product(clock.seconds(), double(count) * P, K, O);
 }
 

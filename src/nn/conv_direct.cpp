@@ -272,14 +272,16 @@ void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, c
     const ConvWindows s = forward_windows(g);
     const int H = g.input.height, Wd = g.input.width, C = g.input.channels, P = g.pad;
     const std::size_t row = std::size_t(Wd) * C, padded_row = std::size_t(s.in_w) * C;
+    float* target = P == 0 ? dX : padded_dx;  // without padding, the padded copy would be dX itself
     parallel_slices(std::size_t(count), 2, 1, [&](std::size_t n0, std::size_t n1) {
         std::vector<float> dy_col(wide() ? 0 : std::size_t(g.out_channels) * 12);  // the AVX2 tiles' gather
         for (std::size_t n = n0; n < n1; ++n) {
             const float* dy = dY + n * s.out_size();
-            float* dxp = padded_dx + n * s.in_size();
+            float* dxp = target + n * s.in_size();
             if (wide()) avx512::input_grad_image(s, dy, W, dxp);
             else avx2::input_grad_image(s, dy, W, dy_col.data(), dxp);
         }
+        if (P == 0) return;
         for (std::size_t n = n0; n < n1; ++n)  // the padded copy's interior is dX
             for (int y = 0; y < H; ++y)
                 std::memcpy(dX + n * H * row + y * row,

@@ -22,8 +22,9 @@
 //
 // On a CPU with AVX2 or AVX-512 the layer computes the same three products without cols
 // (conv_direct.hpp): forward and dW read the windows straight from a zero-padded copy of the
-// batch (kept from forward to backward, ~1.3× the input instead of ~25×), and dX adds the tiles
-// of dY · W straight onto the padded pixels (col2im fused into the product). CPUs without AVX2
+// batch (kept from forward to backward, ~1.3× the input instead of ~25×; with no padding, from
+// the input itself), and dX adds the tiles of dY · W straight onto the padded pixels (col2im
+// fused into the product; with no padding, onto dX). CPUs without AVX2
 // and HW_CONV=im2col take im2col + GEMM.
 #pragma once
 #include <string>
@@ -108,8 +109,9 @@ private:
     bool cols_hold_batch_ = false;   // forward left the whole batch's cols in cols_
     const Matrix* input_ = nullptr;  // X of the last forward (backward runs im2col on it again)
     bool direct_ = false;            // the last forward took the direct path
-    Matrix padded_;                  // direct path: the batch, zero-padded (B × Hp·Wp·C)
-    Matrix padded_grad_;             // direct path: dX with respect to the padded copy
+    Matrix padded_;                  // direct path: the batch, zero-padded (B × Hp·Wp·C), when pad > 0
+    const float* windows_from_ = nullptr;  // direct path: the images the windows read (padded_, or X for pad 0)
+    Matrix padded_grad_;             // direct path: dX with respect to the padded copy, when pad > 0
     Matrix packed_;                  // direct path: the kernels packed for forward
     Matrix weight_grad_work_;        // direct path: dW's partial sums
     GemmStats gemm_;

@@ -93,7 +93,8 @@ void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, i
 void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, float* dW);
 
 // dX (count × H·W·C of g) = col2im(dY · W) for W (O × K). padded_dx: count × in_size() floats of
-// scratch (the gradient with respect to the padded copy). Split by image.
+// scratch (the gradient with respect to the padded copy); unused (may be null) when g.pad is 0,
+// where the tiles add onto dX itself. Split by image.
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
                             float* dX);
 
