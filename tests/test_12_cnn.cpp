@@ -670,8 +670,9 @@ TEST_CASE("The presets have the yardstick's layers and parameter counts; shapes 
     CHECK(lenet.kind() == "cnn");
     CHECK(lenet.config() == "net=conv5x5x6p2,relu,pool2,conv5x5x16,relu,pool2,fc120,relu,fc84,relu,fc10 input=28x28x1");
     // 11 items + the Flatten in front of fc120, with each "conv,relu,pool2" built as one
-    // ConvPool2D and a ReLU (net_spec.hpp): conv·pool, relu, conv·pool, relu, flatten, fc, ...
-    CHECK(lenet.size() == 10);
+    // ConvPool2D whose pool runs the ReLU (net_spec.hpp): conv·pool·relu twice, flatten, fc, ...
+    CHECK(lenet.size() == 8);
+    CHECK(lenet.summary().find("conv1 5x5 s1 p0, 14x14x6 → 10x10x16 · maxpool 2x2 → 5x5x16 · relu") != std::string::npos);
     CHECK(lenet.summary().find("flatten 5x5x16 → 400") != std::string::npos);
     hw::Sequential cnn = hw::build_network(hw::NetSpec::parse("cnn"), hw::Shape{28, 28, 1}, hw::Init::HeUniform, rng);
     CHECK(cnn.parameter_count() == 857738);  // 832 + 51264 + 803072 + 2570
@@ -687,52 +688,56 @@ TEST_CASE("The presets have the yardstick's layers and parameter counts; shapes 
 }
 
 TEST_CASE("\"relu,pool\" is built pool first, with the values and gradients of the written order") {
-    // build_network runs a ReLU followed by a max-pool as the pool, then the ReLU. The same
-    // weights in a network hand-built in the written order must give the same logits and the
-    // same gradients, bit for bit: each value is either passed on or zeroed, in either order.
-    // Inputs centred on 0 give windows whose maxima are negative (the ReLU zeroes them).
-    for (const std::string& method : conv_methods()) {
-        ConvMethodScope route(method);
-        CAPTURE(method);
-        hw::Rng rng(31);
-        hw::Sequential built = hw::build_network(hw::NetSpec::parse("conv3x3x20p1,relu,pool2,fc3"), hw::Shape{6, 6, 2},
-                                                 hw::Init::HeNormal, rng);
-        const std::string summary = built.summary();
-        CHECK(summary.find("maxpool") < summary.find("relu"));
-        CHECK(built.config() == "net=conv3x3x20p1,relu,pool2,fc3 input=6x6x2");  // the model file keeps the text
-        hw::ConvGeometry g;
-        g.input = {6, 6, 2};
-        g.kernel_h = g.kernel_w = 3;
-        g.pad = 1;
-        g.out_channels = 20;
-        hw::Sequential written(hw::Shape{6, 6, 2});
-        auto conv = std::make_unique<hw::Conv2D>(g);
-        const std::vector<hw::Param> built_params = built.params();
-        conv->weights() = built_params[0].value->clone();
-        conv->bias() = built_params[1].value->clone();
-        written.add(std::move(conv));
-        written.add(std::make_unique<hw::Relu>());
-        written.add(std::make_unique<hw::MaxPool2D>(hw::ImageShape{6, 6, 20}, 2));
-        written.add(std::make_unique<hw::Flatten>(hw::ImageShape{3, 3, 20}));
-        auto dense = std::make_unique<hw::Dense>(180, 3);
-        written.add(std::move(dense));
-        std::vector<hw::Param> written_params = written.params();
-        REQUIRE(written_params.size() == built_params.size());
-        for (std::size_t i = 2; i < written_params.size(); ++i) *written_params[i].value = built_params[i].value->clone();
-        const Matrix X = random_matrix(4, 72, rng);
-        const Matrix a = built.forward(X, true).clone(), b = written.forward(X, true).clone();
-        REQUIRE(a.size() == b.size());
-        CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
-        const Matrix dlogits = random_matrix(4, 3, rng);
-        built.backward(dlogits);
-        written.backward(dlogits);
-        for (std::size_t i = 0; i < built_params.size(); ++i) {
-            CAPTURE(built_params[i].name);
-            const Matrix& ga = *built_params[i].grad;
-            const Matrix& gb = *written_params[i].grad;
-            CHECK(std::memcmp(ga.data(), gb.data(), ga.size() * sizeof(float)) == 0);
+    // build_network runs a ReLU followed by a max-pool as the pool, then the ReLU, fused into
+    // the pool of a ConvPool2D. The same weights in a network hand-built in the written order
+    // must give the same logits and the same gradients, bit for bit: each value is either passed
+    // on or zeroed, in either order. Inputs centred on 0 give windows whose maxima are negative
+    // (the ReLU zeroes them). 6 channels take the AVX-512 pool's vector backward, 20 the loop.
+    for (const std::string& method : conv_methods())
+        for (int channels : {6, 20}) {
+            ConvMethodScope route(method);
+            CAPTURE(method);
+            CAPTURE(channels);
+            hw::Rng rng(31);
+            const std::string line = "conv3x3x" + std::to_string(channels) + "p1,relu,pool2,fc3";
+            hw::Sequential built = hw::build_network(hw::NetSpec::parse(line), hw::Shape{6, 6, 2}, hw::Init::HeNormal, rng);
+            const std::string summary = built.summary();
+            CHECK(summary.find("maxpool") < summary.find("relu"));
+            CHECK(built.size() == 3);  // conv·pool·relu, flatten, fc
+            CHECK(built.config() == "net=" + line + " input=6x6x2");  // the model file keeps the text
+            hw::ConvGeometry g;
+            g.input = {6, 6, 2};
+            g.kernel_h = g.kernel_w = 3;
+            g.pad = 1;
+            g.out_channels = channels;
+            hw::Sequential written(hw::Shape{6, 6, 2});
+            auto conv = std::make_unique<hw::Conv2D>(g);
+            const std::vector<hw::Param> built_params = built.params();
+            conv->weights() = built_params[0].value->clone();
+            conv->bias() = built_params[1].value->clone();
+            written.add(std::move(conv));
+            written.add(std::make_unique<hw::Relu>());
+            written.add(std::make_unique<hw::MaxPool2D>(hw::ImageShape{6, 6, channels}, 2));
+            written.add(std::make_unique<hw::Flatten>(hw::ImageShape{3, 3, channels}));
+            auto dense = std::make_unique<hw::Dense>(9 * channels, 3);
+            written.add(std::move(dense));
+            std::vector<hw::Param> written_params = written.params();
+            REQUIRE(written_params.size() == built_params.size());
+            for (std::size_t i = 2; i < written_params.size(); ++i) *written_params[i].value = built_params[i].value->clone();
+            const Matrix X = random_matrix(4, 72, rng);
+            const Matrix a = built.forward(X, true).clone(), b = written.forward(X, true).clone();
+            REQUIRE(a.size() == b.size());
+            CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+            const Matrix dlogits = random_matrix(4, 3, rng);
+            built.backward(dlogits);
+            written.backward(dlogits);
+            for (std::size_t i = 0; i < built_params.size(); ++i) {
+                CAPTURE(built_params[i].name);
+                const Matrix& ga = *built_params[i].grad;
+                const Matrix& gb = *written_params[i].grad;
+                CHECK(std::memcmp(ga.data(), gb.data(), ga.size() * sizeof(float)) == 0);
+            }
         }
-    }
 }
 
 TEST_CASE("Whole-network gradient check: conv, relu, pool, conv, flatten, dense with cross-entropy") {

@@ -89,7 +89,7 @@ void ConvPool2D::backward(const Matrix& dY, Matrix& dX) {
 std::string ConvPool2D::name() const {
     const ImageShape out = pool_->output_image();
     return conv_->name() + " · maxpool " + std::to_string(pool_->size()) + "x" + std::to_string(pool_->size()) + " → " +
-           out.to_string();
+           out.to_string() + (pool_->relu_after() ? " · relu" : "");
 }
 
 Shape ConvPool2D::output_shape(const Shape& input) const {

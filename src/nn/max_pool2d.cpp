@@ -51,6 +51,19 @@ void pool_one_image(const float* x, float* __restrict y, std::int32_t* __restric
     // END SOLUTION
 }
 
+// The fused ReLU's forward on n outputs, written as Relu::forward writes it (same bits).
+void relu_in_place(float* y, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+}
+
+// The fused ReLU's backward after the plain routing of one sample: an output whose value the
+// ReLU zeroed passes no gradient, so the input that took it gets 0 (each input is the argmax of
+// at most one output, the windows do not overlap).
+void block_zeroed_outputs(const float* y, const std::int32_t* arg, std::size_t outputs, float* dx) {
+    for (std::size_t j = 0; j < outputs; ++j)
+        if (!(y[j] > 0.0f)) dx[arg[j]] = 0.0f;
+}
+
 }  // namespace
 
 MaxPool2D::MaxPool2D(const ImageShape& input, int size) : in_(input), size_(size) {
@@ -73,6 +86,7 @@ void MaxPool2D::begin_rows(std::size_t batch, Matrix& Y) {
     ensure_shape(Y, batch, out_.size());
     argmax_.resize(batch * out_.size());
     rows_ = batch;
+    output_ = &Y;
 }
 
 void MaxPool2D::forward_rows(const float* X, std::size_t first, std::size_t count, Matrix& Y) {
@@ -84,8 +98,12 @@ void MaxPool2D::forward_rows(const float* X, std::size_t first, std::size_t coun
         parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
             for (std::size_t n = first + n0; n < first + n1; ++n) {
                 std::int32_t* arg = argmax_.data() + n * out_floats;
-                if (wide) avx512::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_);
-                else avx2::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_);
+                if (wide) {
+                    avx512::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_, relu_after_);
+                    continue;
+                }
+                avx2::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_);
+                if (relu_after_) relu_in_place(Y.row(n), out_floats);
             }
         });
         seconds_ += clock.seconds();
@@ -97,6 +115,10 @@ void MaxPool2D::forward_rows(const float* X, std::size_t first, std::size_t coun
             pool_one_image(input(n), Y.row(n), argmax_.data() + n * out_floats, in_, out_, size_);
     });
     // END SOLUTION
+    if (relu_after_)
+        parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
+            for (std::size_t n = first + n0; n < first + n1; ++n) relu_in_place(Y.row(n), out_floats);
+        });
     seconds_ += clock.seconds();
 }
 
@@ -116,8 +138,9 @@ void MaxPool2D::backward_rows(const Matrix& dY, std::size_t first, std::size_t c
     if (conv_direct_avx512() && avx512::route_gradient_image_ok(in_, size_)) {
         parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
             for (std::size_t n = first + n0; n < first + n1; ++n)
-                avx512::route_gradient_image(dY.row(n), argmax_.data() + n * out_floats, dX + (n - first) * in_.size(),
-                                             in_, out_);
+                avx512::route_gradient_image(dY.row(n), argmax_.data() + n * out_floats,
+                                             relu_after_ ? output_->row(n) : nullptr, dX + (n - first) * in_.size(), in_,
+                                             out_);
         });
         seconds_ += clock.seconds();
         return;
@@ -133,6 +156,12 @@ void MaxPool2D::backward_rows(const Matrix& dY, std::size_t first, std::size_t c
         }
     });
     // END SOLUTION
+    if (relu_after_)
+        parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
+            for (std::size_t n = first + n0; n < first + n1; ++n)
+                block_zeroed_outputs(output_->row(n), argmax_.data() + n * out_floats, out_floats,
+                                     dX + (n - first) * in_.size());
+        });
     seconds_ += clock.seconds();
 }
 
@@ -144,7 +173,7 @@ Shape MaxPool2D::output_shape(const Shape& input) const {
 
 std::string MaxPool2D::name() const {
     return "maxpool " + std::to_string(size_) + "x" + std::to_string(size_) + ", " + in_.to_string() + " → " +
-           out_.to_string();
+           out_.to_string() + (relu_after_ ? " · relu" : "");
 }
 
 }  // namespace hw

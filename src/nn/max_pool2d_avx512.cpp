@@ -23,10 +23,16 @@ inline void keep_first_max(__m512& best, __m512i& where, __m512 v, __m512i at) {
     where = _mm512_mask_mov_epi32(where, greater, at);
 }
 
+// With the ReLU fused (MaxPool2D::set_relu_after): max(best, 0) as Relu::forward writes it,
+// best > 0 ? best : 0 (a −0 or a NaN becomes +0).
+inline __m512 relu_if(bool relu, __m512 best) {
+    return relu ? _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(best, _mm512_setzero_ps(), _CMP_GT_OQ), best) : best;
+}
+
 // 2×2 windows, the common case, as a tree: (a, b) and (c, d) of the two rows, then the two
 // winners. The first maximum in the scan a, b, c, d still wins: a tie between the rows keeps
 // the top row's, and within a row the left one.
-void max_pool_image_2x2(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out) {
+void max_pool_image_2x2(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, bool relu) {
     const int C = in.channels, row = in.width * C;
     const std::int32_t limit = static_cast<std::int32_t>(in.size());
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -47,7 +53,7 @@ void max_pool_image_2x2(const float* x, float* y, std::int32_t* arg, ImageShape 
                 keep_first_max(upper, upper_at, load(b, mask), _mm512_add_epi32(_mm512_set1_epi32(b), lanes));
                 keep_first_max(lower, lower_at, load(d, mask), _mm512_add_epi32(_mm512_set1_epi32(d), lanes));
                 keep_first_max(upper, upper_at, lower, lower_at);
-                _mm512_mask_storeu_ps(y + at + c0, mask, upper);
+                _mm512_mask_storeu_ps(y + at + c0, mask, relu_if(relu, upper));
                 _mm512_mask_storeu_epi32(arg + at + c0, mask, upper_at);
             }
         }
@@ -58,7 +64,8 @@ void max_pool_image_2x2(const float* x, float* y, std::int32_t* arg, ImageShape 
 // in address order (a window's lanes past C land on the next windows' channels, which those
 // windows then overwrite). Only the windows whose vector would pass the image's last output
 // store C lanes, as the next image's output may be another thread's.
-void max_pool_image_2x2_narrow(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out) {
+void max_pool_image_2x2_narrow(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out,
+                               bool relu) {
     const int C = in.channels, row = in.width * C;
     const std::int32_t limit = static_cast<std::int32_t>(in.size());
     const __mmask16 mask = C >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << C) - 1u);
@@ -80,6 +87,7 @@ void max_pool_image_2x2_narrow(const float* x, float* y, std::int32_t* arg, Imag
             keep_first_max(upper, upper_at, load(a + C), b_at);
             keep_first_max(lower, lower_at, load(a + row + C), _mm512_add_epi32(c_at, next_pixel));
             keep_first_max(upper, upper_at, lower, lower_at);
+            upper = relu_if(relu, upper);
             if (at + 16 <= out_floats) {
                 _mm512_storeu_ps(y + at, upper);
                 _mm512_storeu_si512(arg + at, upper_at);
@@ -94,9 +102,9 @@ void max_pool_image_2x2_narrow(const float* x, float* y, std::int32_t* arg, Imag
 
 }  // namespace
 
-void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size) {
-    if (size == 2 && in.channels <= 16) return max_pool_image_2x2_narrow(x, y, arg, in, out);
-    if (size == 2) return max_pool_image_2x2(x, y, arg, in, out);
+void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size, bool relu) {
+    if (size == 2 && in.channels <= 16) return max_pool_image_2x2_narrow(x, y, arg, in, out, relu);
+    if (size == 2) return max_pool_image_2x2(x, y, arg, in, out, relu);
     const int C = in.channels, W = in.width;
     const std::int32_t limit = static_cast<std::int32_t>(in.size());
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -119,7 +127,7 @@ void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, 
                         best = _mm512_mask_mov_ps(best, greater, v);
                         where = _mm512_mask_mov_epi32(where, greater, _mm512_add_epi32(_mm512_set1_epi32(p), lanes));
                     }
-                _mm512_mask_storeu_ps(y + at + c0, mask, best);
+                _mm512_mask_storeu_ps(y + at + c0, mask, relu_if(relu, best));
                 _mm512_mask_storeu_epi32(arg + at + c0, mask, where);
             }
         }
@@ -135,7 +143,10 @@ bool route_gradient_image_ok(ImageShape in, int size) {
 // the lanes past C (zeros) land on pixels written later. Hence the two passes per window row,
 // its top pixels (a, b of every window), then its bottom ones (c, d), since the top row's last
 // store reaches into the bottom row. dY + 0 turns a −0 into +0, as the plain loop's 0 + dY does.
-void route_gradient_image(const float* dy, const std::int32_t* arg, float* dx, ImageShape in, ImageShape out) {
+// With the ReLU fused, y (the layer's outputs) keeps the gradient only where y > 0, as
+// Relu::backward does before the pool's backward: elsewhere the window's pixels all get 0.
+void route_gradient_image(const float* dy, const std::int32_t* arg, const float* y, float* dx, ImageShape in,
+                          ImageShape out) {
     const int C = in.channels, row = in.width * C;
     const __mmask16 mask = C >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << C) - 1u);
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -150,9 +161,15 @@ void route_gradient_image(const float* dy, const std::int32_t* arg, float* dx, I
     auto argmax = [&](std::size_t at) {
         return at + 16 <= out_floats ? _mm512_loadu_si512(arg + at) : _mm512_maskz_loadu_epi32(mask, arg + at);
     };
-    // Pixel p's C lanes: g where its position p + lane is the window's argmax, else 0.
-    auto route = [&](std::int32_t p, __m512i p_at, __m512 g, __m512i where) {
-        const __m512 v = _mm512_maskz_add_ps(_mm512_mask_cmpeq_epi32_mask(mask, where, p_at), g, zero);
+    // The lanes whose gradient passes: all of the C, or with the ReLU those whose output is > 0.
+    auto passing = [&](std::size_t at) {
+        if (!y) return mask;
+        const __m512 v = at + 16 <= out_floats ? _mm512_loadu_ps(y + at) : _mm512_maskz_loadu_ps(mask, y + at);
+        return __mmask16(mask & _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ));
+    };
+    // Pixel p's C lanes: g where its position p + lane is the window's argmax (and passes), else 0.
+    auto route = [&](std::int32_t p, __m512i p_at, __m512 g, __m512i where, __mmask16 pass) {
+        const __m512 v = _mm512_maskz_add_ps(_mm512_mask_cmpeq_epi32_mask(pass, where, p_at), g, zero);
         if (std::size_t(p) + 16 <= in_floats) _mm512_storeu_ps(dx + p, v);
         else _mm512_mask_storeu_ps(dx + p, mask, v);
     };
@@ -165,8 +182,9 @@ void route_gradient_image(const float* dy, const std::int32_t* arg, float* dx, I
                 const std::size_t at = first_out + std::size_t(ox) * C;
                 const __m512 g = gradient(at);
                 const __m512i where = argmax(at);
-                route(p, p_at, g, where);
-                route(p + C, _mm512_add_epi32(p_at, next_pixel), g, where);
+                const __mmask16 pass = passing(at);
+                route(p, p_at, g, where, pass);
+                route(p + C, _mm512_add_epi32(p_at, next_pixel), g, where, pass);
                 p_at = _mm512_add_epi32(p_at, next_window);
             }
         }

@@ -170,15 +170,18 @@ std::string dims_text(const Shape& shape) {
     return out;
 }
 
-// A convolution directly followed by a max-pool runs as one ConvPool2D (conv_pool2d.hpp).
-// Dropout items are still empty slots here, so a dropout between the two keeps them apart.
+// A convolution directly followed by a max-pool runs as one ConvPool2D (conv_pool2d.hpp), and
+// a ReLU right after the pool runs inside the pool (MaxPool2D::set_relu_after). Dropout items
+// are still empty slots here, so a dropout between two of them keeps them apart.
 void fuse_conv_pool(std::vector<std::unique_ptr<Layer>>& layers) {
     for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
         if (!dynamic_cast<Conv2D*>(layers[i].get()) || !dynamic_cast<MaxPool2D*>(layers[i + 1].get())) continue;
         std::unique_ptr<Conv2D> conv(static_cast<Conv2D*>(layers[i].release()));
         std::unique_ptr<MaxPool2D> pool(static_cast<MaxPool2D*>(layers[i + 1].release()));
+        const bool relu_next = i + 2 < layers.size() && dynamic_cast<Relu*>(layers[i + 2].get());
+        pool->set_relu_after(relu_next);
         layers[i] = std::make_unique<ConvPool2D>(std::move(conv), std::move(pool));
-        layers.erase(layers.begin() + std::ptrdiff_t(i) + 1);
+        layers.erase(layers.begin() + std::ptrdiff_t(i) + 1, layers.begin() + std::ptrdiff_t(i) + (relu_next ? 3 : 2));
     }
 }
 

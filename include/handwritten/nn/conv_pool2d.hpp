@@ -17,7 +17,8 @@
 // layer by layer, through the same two objects.
 //
 // hw::build_network makes one of these for every convolution directly followed by a max-pool
-// (after it has put "relu,pool" in the order pool, ReLU: net_spec.hpp). The parameters are the
+// (after it has put "relu,pool" in the order pool, ReLU: net_spec.hpp), and gives it the ReLU
+// that follows, which the pool then applies (MaxPool2D::set_relu_after). The parameters are the
 // convolution's ("conv0.W", "conv0.b"), so model files do not change.
 #pragma once
 #include <memory>

@@ -48,6 +48,13 @@ public:
     void forward_rows(const float* X, std::size_t first, std::size_t count, Matrix& Y);
     void backward_rows(const Matrix& dY, std::size_t first, std::size_t count, float* dX);
 
+    // ---- the ReLU after the pool, fused (ConvPool2D builds it so, net_spec.hpp): with
+    // set_relu_after(true) forward outputs max(·, 0) of every pooled value and backward passes
+    // a gradient only where that output is > 0 — the numbers of a separate Relu layer after this
+    // one, without its two passes over the batch. Backward then reads this layer's output Y,
+    // which the network keeps until backward (as it keeps every layer's input for the next).
+    void set_relu_after(bool on) { relu_after_ = on; }
+    bool relu_after() const { return relu_after_; }
     // argmax()[n·(Ho·Wo·C) + j]: position of output j's maximum in sample n's input row.
     const std::vector<std::int32_t>& argmax() const { return argmax_; }
     // Forward + backward time since the last reset, for the epoch's breakdown. The trainer
@@ -60,6 +67,8 @@ private:
     int size_;
     std::vector<std::int32_t> argmax_;
     std::size_t rows_ = 0;  // batch size of the last forward
+    bool relu_after_ = false;
+    const Matrix* output_ = nullptr;  // Y of the last forward (read by backward when relu_after_)
     double seconds_ = 0;
 };
 
@@ -68,11 +77,14 @@ namespace avx2 {  // call only when the CPU has AVX2 (max_pool2d_avx2.cpp)
 void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size);
 }  // namespace avx2
 namespace avx512 {  // call only when the CPU has AVX-512F (max_pool2d_avx512.cpp)
-void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size);
+// relu: the fused ReLU's max(·, 0) on every output (the argmax stays the window's maximum).
+void max_pool_image(const float* x, float* y, std::int32_t* arg, ImageShape in, ImageShape out, int size, bool relu);
 // Backward of one sample, dy (Ho·Wo·C) and its argmax → dx (H·W·C), all of dx written, for the
-// shapes route_gradient_image_ok accepts (2×2 windows tiling the image, C ≤ 16).
+// shapes route_gradient_image_ok accepts (2×2 windows tiling the image, C ≤ 16). y: the
+// sample's outputs when the ReLU is fused (the gradient passes only where y > 0), else nullptr.
 bool route_gradient_image_ok(ImageShape in, int size);
-void route_gradient_image(const float* dy, const std::int32_t* arg, float* dx, ImageShape in, ImageShape out);
+void route_gradient_image(const float* dy, const std::int32_t* arg, const float* y, float* dx, ImageShape in,
+                          ImageShape out);
 }  // namespace avx512
 
 }  // namespace hw

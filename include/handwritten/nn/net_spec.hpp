@@ -73,6 +73,8 @@ const std::vector<std::pair<std::string, std::string>>& net_presets();
 // the ReLU a quarter of the values to touch (for 2×2 pools), forward and backward.
 // A convolution then directly followed by the max-pool is built as one hw::ConvPool2D, which
 // runs the pair a few images at a time (conv_pool2d.hpp): same numbers, less memory traffic.
+// A ReLU right after that pool runs inside it (MaxPool2D::set_relu_after): same numbers again,
+// without the ReLU's own passes over the batch.
 // The spec text (and so the model file) keeps the order as written; summary() shows the built one.
 Sequential build_network(const NetSpec& spec, const Shape& input, Init init, Rng& rng);
 // The same from a model file's config "net=... input=HxWxC" (unknown keys are ignored).
