@@ -130,24 +130,26 @@ void Conv2D::forward_begin(const Matrix& X) {
     const int B = static_cast<int>(X.rows());
     // Without padding the windows read X itself, which the network keeps until backward (as it
     // does every layer's input); a copy would be the same floats.
-    if (g_.pad == 0) {
-        windows_from_ = X.data();
-    } else {
+    if (g_.pad > 0) {
         Stopwatch clock;
         ensure_shape(padded_, B, s.in_size());
         pad_images(X.data(), B, g_.input.height, g_.input.width, g_.input.channels, g_.pad, g_.pad, padded_.data());
-        windows_from_ = padded_.data();
         copies_.pad_seconds += clock.seconds();
     }
     ensure_shape(packed_, 1, conv_direct_packed_floats(s));
     conv_direct_pack(s, W_.data(), b_.data(), packed_.data());
 }
 
+const float* Conv2D::window_image(int n) const {
+    const std::size_t floats = forward_windows(g_).in_size();
+    return (g_.pad > 0 ? padded_.data() : input_->data()) + std::size_t(n) * floats;
+}
+
 void Conv2D::forward_images(int n0, int n1, float* Y) {
     const ConvWindows s = forward_windows(g_);
     Stopwatch clock;
     // Y (images·P × O) = bias + cols · Wᵀ, cols read from the padded images
-    conv_direct_forward_images(s, windows_from_ + std::size_t(n0) * s.in_size(), n1 - n0, packed_.data(), b_.data(), Y);
+    conv_direct_forward_images(s, window_image(n0), n1 - n0, packed_.data(), b_.data(), Y);
     count_product(clock.seconds(), double(n1 - n0) * g_.positions(), g_.out_channels, g_.patch_size());
 }
 
@@ -157,7 +159,7 @@ void Conv2D::backward_images(int n0, int n1, const float* dY, float* dX) {
     Stopwatch clock;
     // dW (O × K) = dYᵀ · cols and db = column sums of dY, added image by image
     ensure_shape(weight_grad_work_, 1, conv_direct_weight_grad_floats(s));
-    conv_direct_weight_grad_images(s, windows_from_ + std::size_t(n0) * s.in_size(), count, dY, n0 == 0,
+    conv_direct_weight_grad_images(s, window_image(n0), count, dY, n0 == 0,
                                    weight_grad_work_.data(), db_.data());
     count_product(clock.seconds(), O, K, double(count) * P);
     if (!dX) return;

@@ -101,6 +101,8 @@ private:
     void forward_direct(const Matrix& X, Matrix& Y);
     void backward_direct(const Matrix& dY, Matrix& dX);
     void count_product(double seconds, double m, double n, double k);
+    // Direct path: image n of those the windows read, the padded copy or, without padding, X itself.
+    const float* window_image(int n) const;
 
     ConvGeometry g_;
     int index_;
@@ -110,7 +112,6 @@ private:
     const Matrix* input_ = nullptr;  // X of the last forward (backward runs im2col on it again)
     bool direct_ = false;            // the last forward took the direct path
     Matrix padded_;                  // direct path: the batch, zero-padded (B × Hp·Wp·C), when pad > 0
-    const float* windows_from_ = nullptr;  // direct path: the images the windows read (padded_, or X for pad 0)
     Matrix padded_grad_;             // direct path: dX with respect to the padded copy, when pad > 0
     Matrix packed_;                  // direct path: the kernels packed for forward
     Matrix weight_grad_work_;        // direct path: dW's partial sums
