@@ -12,7 +12,8 @@ time is the loop's own work even when other jobs share the machine. The table gi
 over rounds and epochs of the seconds per 60,000 images (scaled from N), and the ratios
 ours ÷ PyTorch's 1-thread time and ours ÷ PyTorch's best.
 
-Needs build/bin/12-cnn (make) and Debian's python3-torch.
+Needs build/bin/12-cnn (make) and Debian's python3-torch with OpenBLAS (libopenblas0-pthread): the
+race checks that first (bench/torch_blas.py), --any-blas races on another BLAS anyway.
 """
 import argparse
 import os
@@ -39,7 +40,7 @@ def main():
     ap.add_argument("--limit-cnn", type=int, default=6000)
     ap.add_argument("--skip", default="", help="contenders to leave out, e.g. \"torch 2T\" (comma-separated)")
     args = ap.parse_args()
-    env = race_env(args.avx2, AVX2_ENV)
+    env = race_env(args.avx2, AVX2_ENV, args.any_blas)
     for net in args.nets.split(","):
         limit = args.limit_lenet5 if net == "lenet5" else args.limit_cnn
         scale = 60000 / limit

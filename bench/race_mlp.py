@@ -12,7 +12,9 @@ medians over rounds and epochs and the ratios ours ÷ PyTorch at 1 thread and ÷
 Interleaving the contenders round by round is what makes the ratios hold when a shared machine's
 speed drifts. --avx2 holds both sides to AVX2 + FMA (race_common.AVX2_ENV).
 
-Needs build/bin/10-mlp (make), MNIST in data/mnist (make data) and Debian's python3-torch.
+Needs build/bin/10-mlp (make), MNIST in data/mnist (make data) and Debian's python3-torch
+with OpenBLAS (libopenblas0-pthread): the race checks that first (bench/torch_blas.py), --any-blas
+races on another BLAS anyway.
 """
 import argparse
 import json
@@ -51,7 +53,7 @@ def main():
     args = ap.parse_args()
     if args.rounds < 1 or args.epochs < 1:
         ap.error("--rounds and --epochs must be >= 1")
-    env = race_env(args.avx2)
+    env = race_env(args.avx2, any_blas=args.any_blas)
     epochs = ["--epochs", str(args.epochs)]
     torch = ["/usr/bin/python3", "bench/torch_mlp.py", args.data] + epochs
     ours = [args.ours, "--val", "0", "--quiet", "--data", args.data] + epochs

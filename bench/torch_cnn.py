@@ -21,7 +21,8 @@ every library. Debian's torch 1.13 is built with oneDNN (MKL-DNN): its convoluti
 `aten::mkldnn_convolution`, oneDNN's own kernels for this CPU, not as im2col + BLAS GEMM.
 --show-ops prints the convolution operators torch's profiler sees in one training step.
 --limit N trains on the first N training images (a quick timing; its accuracy means little).
-Needs Debian's python3-torch and python3-numpy.
+Needs Debian's python3-torch and python3-numpy, and libopenblas0-pthread for the Dense layers'
+GEMMs: the second line of output says which BLAS torch got (bench/torch_blas.py).
 """
 import argparse
 import os
@@ -51,6 +52,7 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
+from torch_blas import advice, loaded_blas  # noqa: E402
 
 
 def read_idx(path, magic, header_ints):
@@ -138,6 +140,7 @@ def main():
     params = sum(p.numel() for p in model.parameters())
     print(f"torch {torch.__version__}  net {ARGS.net} ({params} parameters)  threads {ARGS.threads}  "
           f"{x_train.shape[0]} training images, batch {ARGS.batch}", flush=True)
+    print(advice(loaded_blas()), flush=True)  # the Dense layers' GEMMs run on it
     seconds, cpu_seconds = [], []
     accuracy = 0.0
     for epoch in range(1, ARGS.epochs + 1):

@@ -9,6 +9,9 @@ line of 10-mlp reports the wall time with --val 0), and prints the test accuracy
 
     /usr/bin/python3 bench/torch_mlp.py data/mnist --threads 1 --epochs 5
     build/bin/10-mlp --epochs 5 --val 0 --threads 1 --quiet
+
+Needs Debian's python3-torch and python3-numpy, and libopenblas0-pthread for the GEMMs: the second
+line of output says which BLAS torch got (bench/torch_blas.py).
 """
 import argparse
 import os
@@ -49,6 +52,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mnist_idx import load_split  # noqa: E402
+from torch_blas import advice, loaded_blas  # noqa: E402
 
 
 def build(sizes):
@@ -76,6 +80,7 @@ def main():
     loss_fn = torch.nn.CrossEntropyLoss()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s): {a.layers} ReLU MLP, Adam {a.lr:g}, "
           f"batch {a.batch}, {len(train_y)} train / {len(test_y)} test")
+    print(advice(loaded_blas()), flush=True)  # the Dense layers' GEMMs run on it
 
     seconds = []
     for epoch in range(1, a.epochs + 1):
