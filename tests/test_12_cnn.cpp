@@ -353,8 +353,9 @@ TEST_CASE("Both convolution routes give dW, db and dX of the double-precision su
     // Every shape the direct path's tiles treat differently: one input channel and several
     // (1, 3, 6 and 32: kernel rows of 3 to 160 floats, one vector or many, a masked last one),
     // output channel counts from 1 to 70 (masked lanes, one to five vectors of 16), strides 1
-    // and 2, paddings 0 to 2, odd sizes, batches of 1 and 3. Bound as for the forward pass, with
-    // the sum of |terms| of each gradient entry.
+    // and 2, paddings 0 to 2, odd sizes, batches of 1, 3 and 11 (11: more images than the 8
+    // parts the direct path keeps dW sums for, core/parallel.hpp). Bound as for the forward
+    // pass, with the sum of |terms| of each gradient entry.
     struct Case {
         int h, w, c_in, k, stride, pad, c_out;
     };
@@ -380,7 +381,7 @@ TEST_CASE("Both convolution routes give dW, db and dX of the double-precision su
         ConvMethodScope route(method);
         CAPTURE(method);
         for (const Case& c : cases)
-            for (int batch : {1, 3}) {
+            for (int batch : {1, 3, 11}) {
                 const hw::ConvGeometry g = geometry(c.h, c.w, c.c_in, c.k, c.stride, c.pad, c.c_out);
                 CAPTURE(g.to_string());
                 CAPTURE(batch);
@@ -405,7 +406,7 @@ TEST_CASE("Both convolution routes give dW, db and dX of the double-precision su
                 ++checked;
             }
     }
-    CHECK(checked == 2 * int(std::size(cases) * conv_methods().size()));  // every case, batches 1 and 3
+    CHECK(checked == 3 * int(std::size(cases) * conv_methods().size()));  // every case, batches 1, 3 and 11
 }
 
 TEST_CASE("Conv2D's dW accumulated over chunks equals dW of the direct formula") {
@@ -558,8 +559,10 @@ TEST_CASE("MaxPool2D on many channels and window sizes: maxima and first-wins ar
 TEST_CASE("ConvPool2D gives the numbers of Conv2D then MaxPool2D, bit for bit, in any grouping of the images") {
     // Shapes for both direct-path kernels (one input channel and 6 kernels: the row-wise
     // tiles; 3 and 16 channels: the channel tiles), stride 2, a pool that drops a last row and
-    // column, and groups of 1, 2 and 4 images of a batch of 5 (the last group short), plus the
-    // automatic size. The first layer's case, no dX, is checked too.
+    // column, and groups of 1, 2, 4 and 7 images of a batch of 19 (the last group short), plus
+    // the automatic size. 19 images: more than the deal's 8 parts (core/parallel.hpp), so most
+    // parts sum 2 or 3 images, from different groups; the 16-channel case's dW (400 × 32
+    // floats) is split by blocks instead. The first layer's case, no dX, is checked too.
     struct Case {
         hw::ImageShape input;
         int kernel, stride, pad, out_channels, pool;
@@ -582,14 +585,15 @@ TEST_CASE("ConvPool2D gives the numbers of Conv2D then MaxPool2D, bit for bit, i
             conv.initialize(hw::Init::HeUniform, rng);
             conv.bias().fill_uniform(rng, -0.5f, 0.5f);
             hw::MaxPool2D pool(g.output(), c.pool);
-            const Matrix X = random_matrix(5, g.input.size(), rng);
-            const Matrix dP = random_matrix(5, pool.output_image().size(), rng);
+            constexpr int kBatch = 19;
+            const Matrix X = random_matrix(kBatch, g.input.size(), rng);
+            const Matrix dP = random_matrix(kBatch, pool.output_image().size(), rng);
             Matrix Yc, P, dYc, dX;
             conv.forward(X, Yc, true);
             pool.forward(Yc, P, true);
             pool.backward(dP, dYc);
             conv.backward(dYc, dX);
-            for (int group : {1, 2, 4, 0})
+            for (int group : {1, 2, 4, 7, 0})
                 for (bool input_grad : {true, false}) {
                     CAPTURE(group);
                     CAPTURE(input_grad);
@@ -599,7 +603,7 @@ TEST_CASE("ConvPool2D gives the numbers of Conv2D then MaxPool2D, bit for bit, i
                     hw::ConvPool2D pair(std::move(conv_copy), std::make_unique<hw::MaxPool2D>(g.output(), c.pool));
                     pair.set_group_images(group);
                     pair.set_input_grad_needed(input_grad);
-                    Matrix P2, dX2(5, g.input.size());
+                    Matrix P2, dX2(kBatch, g.input.size());
                     dX2.fill(7.0f);
                     pair.forward(X, P2, true);
                     pair.backward(dP, dX2);
@@ -610,7 +614,7 @@ TEST_CASE("ConvPool2D gives the numbers of Conv2D then MaxPool2D, bit for bit, i
                     CHECK(std::memcmp(dW.data(), conv.weight_grad().data(), dW.size() * sizeof(float)) == 0);
                     CHECK(std::memcmp(db.data(), conv.bias_grad().data(), db.size() * sizeof(float)) == 0);
                     if (input_grad) CHECK(std::memcmp(dX2.data(), dX.data(), dX.size() * sizeof(float)) == 0);
-                    else CHECK(dX2(4, g.input.size() - 1) == 7.0f);  // untouched
+                    else CHECK(dX2(kBatch - 1, g.input.size() - 1) == 7.0f);  // untouched
                 }
         }
     }
@@ -802,10 +806,12 @@ TEST_CASE("One seeded training step of a CNN is bit-identical at 1 and 2 threads
         return out;
     };
     // Wide enough for sgemm and the copy loops to split their work over two threads. In the
-    // first, the 1-channel first layer and the 6-channel second one take the direct path's
-    // narrow channel tiles; in the second, the 1-channel, 6-kernel first layer takes the
-    // expanded rows, whose dW the two threads split by (channel pattern, kernel row).
-    for (const std::string line : {"conv3x3x32p1,relu,conv5x5x6p2,relu,pool2,conv3x3x64p1,relu,fc3",
+    // first, the 1-channel first layer and the 6-channel third one take the direct path's
+    // narrow channel tiles, and the 32-channel second one has a dW too large for a copy per
+    // part of the deal (288 × 32 floats), which the threads split by blocks; the others sum
+    // one copy per part. In the second, the 1-channel, 6-kernel first layer takes the
+    // expanded rows.
+    for (const std::string line : {"conv3x3x32p1,relu,conv3x3x32p1,relu,conv5x5x6p2,relu,pool2,conv3x3x64p1,relu,fc3",
                                    "conv5x5x6p2,relu,pool2,conv3x3x16p1,relu,fc3"})
         for (const std::string& method : conv_methods()) {
             ConvMethodScope route(method);

@@ -149,7 +149,7 @@ void Conv2D::forward_images(int n0, int n1, float* Y) {
     const ConvWindows s = forward_windows(g_);
     Stopwatch clock;
     // Y (images·P × O) = bias + cols · Wᵀ, cols read from the padded images
-    conv_direct_forward_images(s, window_image(n0), n1 - n0, packed_.data(), b_.data(), Y);
+    conv_direct_forward_images(s, window_image(n0), n0, n1 - n0, packed_.data(), b_.data(), Y);
     count_product(clock.seconds(), double(n1 - n0) * g_.positions(), g_.out_channels, g_.patch_size());
 }
 
@@ -159,8 +159,7 @@ void Conv2D::backward_images(int n0, int n1, const float* dY, float* dX) {
     Stopwatch clock;
     // dW (O × K) = dYᵀ · cols and db = column sums of dY, added image by image
     ensure_shape(weight_grad_work_, 1, conv_direct_weight_grad_floats(s));
-    conv_direct_weight_grad_images(s, window_image(n0), count, dY, n0 == 0,
-                                   weight_grad_work_.data(), db_.data());
+    conv_direct_weight_grad_images(s, window_image(n0), n0, count, dY, weight_grad_work_.data());
     count_product(clock.seconds(), O, K, double(count) * P);
     if (!dX) return;
     // dX = col2im(dY · W), the product's tiles added straight onto the padded pixels
@@ -169,7 +168,7 @@ void Conv2D::backward_images(int n0, int n1, const float* dY, float* dX) {
     // Without padding the tiles add straight onto dX (conv_direct_input_grad).
     if (g_.pad > 0 && (padded_grad_.rows() < std::size_t(count) || padded_grad_.cols() != s.in_size()))
         padded_grad_ = Matrix(std::size_t(count), s.in_size());
-    conv_direct_input_grad(g_, dY, count, W_.data(), g_.pad > 0 ? padded_grad_.data() : nullptr, dX);
+    conv_direct_input_grad(g_, dY, n0, count, W_.data(), g_.pad > 0 ? padded_grad_.data() : nullptr, dX);
     count_product(clock.seconds(), double(count) * P, K, O);
 }
 
@@ -179,7 +178,8 @@ void Conv2D::backward_end() {
         db_.fill(0.0f);
         return;
     }
-    conv_direct_weight_grad_finish(forward_windows(g_), weight_grad_work_.data(), dW_.data());
+    conv_direct_weight_grad_finish(forward_windows(g_), weight_grad_work_.data(), static_cast<int>(input_->rows()),
+                                   dW_.data(), db_.data());
 }
 
 Shape Conv2D::output_shape(const Shape& input) const {

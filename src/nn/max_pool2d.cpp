@@ -103,16 +103,12 @@ void MaxPool2D::forward_rows(const float* X, std::size_t first, std::size_t coun
     auto input = [&](std::size_t n) { return X + (n - first) * in_.size(); };  // X holds images first, first+1, ...
     if (conv_direct_enabled()) {  // the direct path's CPU check covers these loops' instruction sets
         const bool wide = conv_direct_avx512();
-        parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
-            for (std::size_t n = first + n0; n < first + n1; ++n) {
-                std::int32_t* arg = argmax_.data() + n * out_floats;
-                if (wide) {
-                    avx512::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_, relu_after_);
-                    continue;
-                }
-                avx2::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_);
-                if (relu_after_) relu_in_place(Y.row(n), out_floats);
-            }
+        // Dealt as the convolutions deal them (conv_direct.hpp): each image's maps stay on one core.
+        parallel_dealt(first, first + count, 8, [&](std::size_t, std::size_t n) {
+            std::int32_t* arg = argmax_.data() + n * out_floats;
+            if (wide) return avx512::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_, relu_after_);
+            avx2::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_);
+            if (relu_after_) relu_in_place(Y.row(n), out_floats);
         });
         seconds_ += clock.seconds();
         return;
@@ -144,20 +140,17 @@ void MaxPool2D::backward_rows(const Matrix& dY, std::size_t first, std::size_t c
     // On the AVX-512 direct path, the same numbers by vectors. (An AVX2 version of it measured
     // slower than the loop below on Zen 4, so the AVX2 path keeps the loop.)
     if (conv_direct_avx512() && avx512::route_gradient_image_ok(in_, size_)) {
-        parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
-            for (std::size_t n = first + n0; n < first + n1; ++n)
-                avx512::route_gradient_image(dY.row(n), argmax_.data() + n * out_floats,
-                                             relu_after_ ? output_->row(n) : nullptr, dX + (n - first) * in_.size(), in_,
-                                             out_);
+        parallel_dealt(first, first + count, 8, [&](std::size_t, std::size_t n) {
+            avx512::route_gradient_image(dY.row(n), argmax_.data() + n * out_floats,
+                                         relu_after_ ? output_->row(n) : nullptr, dX + (n - first) * in_.size(), in_, out_);
         });
         seconds_ += clock.seconds();
         return;
     }
     if (conv_direct_enabled() && relu_after_) {  // the AVX2 direct path: one pass, no zeroing after
-        parallel_slices(count, 8, 1, [&](std::size_t n0, std::size_t n1) {
-            for (std::size_t n = first + n0; n < first + n1; ++n)
-                route_through_relu(dY.row(n), output_->row(n), argmax_.data() + n * out_floats, out_floats,
-                                   in_.size(), dX + (n - first) * in_.size());
+        parallel_dealt(first, first + count, 8, [&](std::size_t, std::size_t n) {
+            route_through_relu(dY.row(n), output_->row(n), argmax_.data() + n * out_floats, out_floats, in_.size(),
+                               dX + (n - first) * in_.size());
         });
         seconds_ += clock.seconds();
         return;

@@ -69,34 +69,40 @@ void pad_images(const float* images, int count, int h, int w, int c, int pad_y, 
 // W (O × K, row o = kernel o) → packed (K × padded_channels()), for the forward product.
 void pack_forward_kernels(const ConvWindows& s, const float* W, float* packed);
 
-// Scratch the two products below need: for the packed kernels, and for dW's partial sums.
+// Scratch the two products below need: for the packed kernels, and for dW's partial sums (one
+// set per part of the batch's deal, kBatchParts of core/parallel.hpp).
 std::size_t conv_direct_packed_floats(const ConvWindows& s);
 std::size_t conv_direct_weight_grad_floats(const ConvWindows& s);
 
 // The forward product in two steps: pack W (O × K, row o = kernel o) and the bias into packed
 // (conv_direct_packed_floats(s) floats); then out (count × out_size) = bias + the convolution of
 // each padded image (count × in_size) with those kernels. bias: out_channels floats, or nullptr
-// for none. Split by image, so a caller may run the images a few at a time.
+// for none. The images are the batch's first … first + count − 1, dealt to the threads by that
+// index (parallel_dealt), so a caller may run the images a few at a time.
 void conv_direct_pack(const ConvWindows& s, const float* W, const float* bias, float* packed);
-void conv_direct_forward_images(const ConvWindows& s, const float* padded, int count, const float* packed,
-                                const float* bias, float* out);
+void conv_direct_forward_images(const ConvWindows& s, const float* padded, int first, int count,
+                                const float* packed, const float* bias, float* out);
 
 // dW (O × K) = Σ over the images and their pixels of dY[p][o] · window p's entry k, and db (O) =
-// Σ of dY's rows, in pieces: each call adds images [0, count) of padded and dY to the partial
-// sums in work (conv_direct_weight_grad_floats(s) floats) and to db (`first`: the first images,
-// which overwrite them); finish turns the partial sums into dW. Split by blocks of dW (or by
-// kernel rows); db is summed by the thread with the last of them. Every sum runs image by
-// image, pixel by pixel, so neither the thread count nor the grouping of the images into calls
-// changes a bit of the result.
-void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, int count, const float* dY,
-                                    bool first, float* work, float* db);
-void conv_direct_weight_grad_finish(const ConvWindows& s, const float* work, float* dW);
+// Σ of dY's rows, in pieces: each call adds the batch's images first … first + count − 1 (in
+// padded and dY from their first row) to the partial sums in work
+// (conv_direct_weight_grad_floats(s) floats). Image n goes to the sums of its part of the deal,
+// n mod kBatchParts, summed on that part's thread image by image, pixel by pixel; a part's first
+// image (n < kBatchParts) overwrites them. finish adds up the parts of a batch of `batch` images
+// in part order into dW and db, so neither the thread count nor the grouping of the images
+// into calls changes a bit of the result. (Splitting dW itself between the threads would have
+// each core read every image's gradient, which the next group's pool then rewrites in the
+// other core's cache.)
+void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, int first, int count,
+                                    const float* dY, float* work);
+void conv_direct_weight_grad_finish(const ConvWindows& s, float* work, int batch, float* dW, float* db);
 
 // dX (count × H·W·C of g) = col2im(dY · W) for W (O × K). padded_dx: count × in_size() floats of
 // scratch (the gradient with respect to the padded copy); unused (may be null) when g.pad is 0,
-// where the tiles add onto dX itself. Split by image.
-void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int count, const float* W, float* padded_dx,
-                            float* dX);
+// where the tiles add onto dX itself. The images are the batch's first … first + count − 1,
+// dealt to the threads as in the forward product.
+void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int first, int count, const float* W,
+                            float* padded_dx, float* dX);
 
 // ---- the tiles' bookkeeping, the same for both instruction sets
 
