@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cfloat>
 #include <cmath>
@@ -21,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -606,6 +608,47 @@ TEST_CASE("parallel_slices covers [0, n) exactly once, in grain-aligned slices, 
                 const auto [b, e] = slices[std::size_t(c)];
                 CHECK((b < e || n == 0));
                 CHECK((b % 16 == 0 || b == n));  // slice starts are multiples of the grain
+            }
+        }
+    }
+    hw::set_gemm_threads(0);
+}
+
+TEST_CASE("parallel_dealt visits each image once: image n in part n mod 8, a part's images in order on one thread") {
+    // Ranges that start at 0 and inside the batch, shorter than the 8 parts and longer, below
+    // min_parallel (4) and above it. On two threads the parts must go to the threads by
+    // parity, so that every pass of a layer finds image n on the same thread.
+    for (int threads : {1, 2}) {
+        hw::set_gemm_threads(threads);
+        for (const auto& [n0, n1] : {std::pair<std::size_t, std::size_t>{0, 0}, {0, 3}, {0, 19}, {5, 6}, {13, 40}, {27, 128}}) {
+            CAPTURE(threads);
+            CAPTURE(n0);
+            CAPTURE(n1);
+            std::vector<int> hits(n1, 0), part_of(n1, -1), thread_of(n1, -1);
+            std::vector<std::size_t> last_in_part(hw::kBatchParts, 0);
+            std::vector<int> part_thread(hw::kBatchParts, -1);
+            int out_of_order = 0, part_on_two_threads = 0;
+            std::mutex lock;
+            hw::parallel_dealt(n0, n1, 4, [&](std::size_t p, std::size_t n) {
+                const std::lock_guard<std::mutex> hold(lock);
+                ++hits[n];
+                part_of[n] = int(p);
+                thread_of[n] = omp_get_thread_num();
+                if (last_in_part[p] > n) ++out_of_order;
+                last_in_part[p] = n + 1;
+                if (part_thread[p] >= 0 && part_thread[p] != omp_get_thread_num()) ++part_on_two_threads;
+                part_thread[p] = omp_get_thread_num();
+            });
+            CHECK(out_of_order == 0);
+            CHECK(part_on_two_threads == 0);
+            // (A busy machine may hold the second thread back: the thread policy then runs one.)
+            const bool two_ran = std::count(thread_of.begin(), thread_of.end(), 1) > 0;
+            for (std::size_t n = 0; n < n1; ++n) {
+                CAPTURE(n);
+                REQUIRE(hits[n] == (n >= n0 ? 1 : 0));
+                if (n < n0) continue;
+                CHECK(part_of[n] == int(n % hw::kBatchParts));
+                if (two_ran) CHECK(thread_of[n] == int(n % 2));
             }
         }
     }

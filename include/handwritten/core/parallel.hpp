@@ -1,10 +1,11 @@
-// parallel.hpp — element-wise loops split over the GEMM threads.
+// parallel.hpp — element-wise loops split over the GEMM threads, and a batch's images dealt to them.
 //
 // The batched MLP spends most of an epoch in sgemm, which splits each product over the GEMM
 // threads. What is left — the Adam update, gathering a mini-batch — is element-wise: each
 // element's result comes from the same formula whichever thread computes it, so these loops
-// can be split too without changing a single bit of the result. They ask the same thread
-// policy as sgemm (thread_policy.hpp) whether to split now, and report their joins to it.
+// can be split too without changing a single bit of the result. The convolutional layers
+// work image by image, and deal the images (parallel_dealt below). All of them ask the same
+// thread policy as sgemm (thread_policy.hpp) whether to split now, and report their joins to it.
 #pragma once
 #include <omp.h>
 
@@ -41,6 +42,7 @@ void parallel_team(std::size_t work, std::size_t min_parallel, Body body) {
 template <class Body>
 void parallel_slices(std::size_t n, std::size_t min_parallel, std::size_t grain, Body body) {
     parallel_team(n, min_parallel, [&](std::size_t t, std::size_t nt) {
+        if (nt == 1) return body(std::size_t{0}, n);  // one call, even for n = 0
         const std::size_t slice = ((n + nt - 1) / nt + grain - 1) / grain * grain;
         const std::size_t begin = std::min(n, slice * t), end = std::min(n, begin + slice);
         if (begin < end) body(begin, end);
