@@ -620,7 +620,8 @@ TEST_CASE("parallel_dealt visits each image once: image n in part n mod 8, a par
     // parity, so that every pass of a layer finds image n on the same thread.
     for (int threads : {1, 2}) {
         hw::set_gemm_threads(threads);
-        for (const auto& [n0, n1] : {std::pair<std::size_t, std::size_t>{0, 0}, {0, 3}, {0, 19}, {5, 6}, {13, 40}, {27, 128}}) {
+        using Range = std::pair<std::size_t, std::size_t>;
+        for (const auto& [n0, n1] : {Range{0, 0}, Range{0, 3}, Range{0, 19}, Range{5, 6}, Range{13, 40}, Range{27, 128}}) {
             CAPTURE(threads);
             CAPTURE(n0);
             CAPTURE(n1);

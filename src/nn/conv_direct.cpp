@@ -285,11 +285,14 @@ void conv_direct_weight_grad_images(const ConvWindows& s, const float* padded, i
                                     const float* dY, float* work) {
     const std::size_t n0 = std::size_t(first), n1 = n0 + std::size_t(count), part_floats = weight_grad_part_floats(s);
     const std::size_t sums_floats = weight_grad_sums_floats(s);
-    if (!weight_grad_by_image(s)) return weight_grad_by_blocks(s, padded, count, dY, first == 0, work, work + sums_floats);
+    if (!weight_grad_by_image(s))
+        return weight_grad_by_blocks(s, padded, count, dY, first == 0, work, work + sums_floats);
     const bool row_wise = expanded(s);
     const std::size_t expanded_floats = !row_wise ? 0 : wide() ? avx512::expanded_floats(s) : avx2::expanded_floats(s);
     const int units = row_wise ? expanded_weight_grad_units(s, lanes()) : 0;
-    const WeightGradTiling t = row_wise ? WeightGradTiling{} : wide() ? avx512::weight_grad_tiling(s) : avx2::weight_grad_tiling(s);
+    const WeightGradTiling t = row_wise ? WeightGradTiling{}
+                               : wide()  ? avx512::weight_grad_tiling(s)
+                                         : avx2::weight_grad_tiling(s);
     // Image n adds onto the sums of its part; the part's first image of the batch (n < parts) overwrites them.
     parallel_dealt(n0, n1, 2, [&](std::size_t p, std::size_t n) {
         float* sums = work + p * part_floats;
@@ -330,8 +333,8 @@ void conv_direct_weight_grad_finish(const ConvWindows& s, float* work, int batch
 void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int first, int count, const float* W,
                             float* padded_dx, float* dX) {
     const ConvWindows s = forward_windows(g);
-    const int H = g.input.height, P = g.pad;
-    const std::size_t row = std::size_t(g.input.width) * g.input.channels, padded_row = std::size_t(s.in_w) * g.input.channels;
+    const int H = g.input.height, P = g.pad, C = g.input.channels;
+    const std::size_t row = std::size_t(g.input.width) * C, padded_row = std::size_t(s.in_w) * C;
     const std::size_t n0 = std::size_t(first), n1 = n0 + std::size_t(count);
     float* target = P == 0 ? dX : padded_dx;  // without padding, the padded copy would be dX itself
     parallel_dealt(n0, n1, 2, [&](std::size_t, std::size_t n) {
@@ -342,7 +345,7 @@ void conv_direct_input_grad(const ConvGeometry& g, const float* dY, int first, i
         else avx2::input_grad_image(s, dy, W, thread_scratch(std::size_t(g.out_channels) * 12), dxp);
         if (P == 0) return;
         for (int y = 0; y < H; ++y)  // the padded copy's interior is dX
-            std::memcpy(dX + i * H * row + y * row, dxp + (std::size_t(y) + P) * padded_row + std::size_t(P) * g.input.channels,
+            std::memcpy(dX + i * H * row + y * row, dxp + (std::size_t(y) + P) * padded_row + std::size_t(P) * C,
                         row * sizeof(float));
     });
 }

@@ -142,7 +142,8 @@ void MaxPool2D::backward_rows(const Matrix& dY, std::size_t first, std::size_t c
     if (conv_direct_avx512() && avx512::route_gradient_image_ok(in_, size_)) {
         parallel_dealt(first, first + count, 8, [&](std::size_t, std::size_t n) {
             avx512::route_gradient_image(dY.row(n), argmax_.data() + n * out_floats,
-                                         relu_after_ ? output_->row(n) : nullptr, dX + (n - first) * in_.size(), in_, out_);
+                                         relu_after_ ? output_->row(n) : nullptr, dX + (n - first) * in_.size(), in_,
+                                         out_);
         });
         seconds_ += clock.seconds();
         return;
