@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "handwritten/core/matrix.hpp"
 #include "handwritten/core/parallel.hpp"
@@ -103,7 +102,7 @@ ConvWindows forward_windows(const ConvGeometry& g) {
 void pad_images(const float* images, int count, int h, int w, int c, int pad_y, int pad_x, float* padded) {
     const std::size_t row = std::size_t(w) * c, padded_row = std::size_t(w + 2 * pad_x) * c;
     const std::size_t image = std::size_t(h) * row, padded_image = std::size_t(h + 2 * pad_y) * padded_row;
-    parallel_dealt(0, std::size_t(count), 8, [&](std::size_t, std::size_t n) {
+    parallel_dealt(0, std::size_t(count), 2, [&](std::size_t, std::size_t n) {
         float* out = padded + n * padded_image;
         const float* in = images + n * image;
         std::memset(out, 0, padded_row * pad_y * sizeof(float));  // the top border rows

@@ -103,8 +103,9 @@ void MaxPool2D::forward_rows(const float* X, std::size_t first, std::size_t coun
     auto input = [&](std::size_t n) { return X + (n - first) * in_.size(); };  // X holds images first, first+1, ...
     if (conv_direct_enabled()) {  // the direct path's CPU check covers these loops' instruction sets
         const bool wide = conv_direct_avx512();
-        // Dealt as the convolutions deal them (conv_direct.hpp): each image's maps stay on one core.
-        parallel_dealt(first, first + count, 8, [&](std::size_t, std::size_t n) {
+        // Dealt as the convolutions deal them (parallel_dealt, core/parallel.hpp), from the same
+        // 2 images on, so that each image's maps stay on one core.
+        parallel_dealt(first, first + count, 2, [&](std::size_t, std::size_t n) {
             std::int32_t* arg = argmax_.data() + n * out_floats;
             if (wide) return avx512::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_, relu_after_);
             avx2::max_pool_image(input(n), Y.row(n), arg, in_, out_, size_);
@@ -140,7 +141,7 @@ void MaxPool2D::backward_rows(const Matrix& dY, std::size_t first, std::size_t c
     // On the AVX-512 direct path, the same numbers by vectors. (An AVX2 version of it measured
     // slower than the loop below on Zen 4, so the AVX2 path keeps the loop.)
     if (conv_direct_avx512() && avx512::route_gradient_image_ok(in_, size_)) {
-        parallel_dealt(first, first + count, 8, [&](std::size_t, std::size_t n) {
+        parallel_dealt(first, first + count, 2, [&](std::size_t, std::size_t n) {
             avx512::route_gradient_image(dY.row(n), argmax_.data() + n * out_floats,
                                          relu_after_ ? output_->row(n) : nullptr, dX + (n - first) * in_.size(), in_,
                                          out_);
@@ -149,7 +150,7 @@ void MaxPool2D::backward_rows(const Matrix& dY, std::size_t first, std::size_t c
         return;
     }
     if (conv_direct_enabled() && relu_after_) {  // the AVX2 direct path: one pass, no zeroing after
-        parallel_dealt(first, first + count, 8, [&](std::size_t, std::size_t n) {
+        parallel_dealt(first, first + count, 2, [&](std::size_t, std::size_t n) {
             route_through_relu(dY.row(n), output_->row(n), argmax_.data() + n * out_floats, out_floats, in_.size(),
                                dX + (n - first) * in_.size());
         });
