@@ -3,6 +3,9 @@
 //
 //   sgemm/<kernel>/n:<n>/t:<t>            square m = n = k, n ∈ {64 … 2048}
 //   sgemm_shape/<kernel>/<label>/t:<t>    the MLP's products (see kShapes)
+//   sgemm_in_place/<packed|in_place>/<label>   hw::sgemm at 1 thread with operands arriving
+//                                         from L3, every operand packed or read in place where
+//                                         the rule allows (see kInPlaceShapes)
 //
 // <kernel> is a name from hw::gemm_kernels() ("naive" … "avx512", "threaded", "auto" =
 // hw::sgemm), or "openblas" / "blis". Single-threaded steps run at t:1 only; "threaded",
@@ -25,7 +28,9 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +66,15 @@ const Shape kShapes[] = {
     {"fwd_1024x784x256", Op::N, Op::N, 1024, 256, 784},
     {"dW_784x256_b1024", Op::T, Op::N, 784, 256, 1024},
     {"dX_1024x784x256", Op::N, Op::T, 1024, 784, 256},
+};
+
+// Products where hw::sgemm reads an operand in place (loop_nest.cpp, choose_in_place):
+// the MLP's dW (A = Xᵀ), LeNet-5's first dense layer's dW, and the forward product of a
+// 784-800-10 MLP (B = W, rows of 800 floats). Chapter 05 has the figures.
+const Shape kInPlaceShapes[] = {
+    {"dW_784x256_b128", Op::T, Op::N, 784, 256, 128},
+    {"dW_400x120_b128", Op::T, Op::N, 400, 120, 128},
+    {"fwd_128x784x800", Op::N, Op::N, 128, 800, 784},
 };
 
 struct Operands {
@@ -132,6 +146,31 @@ void run(benchmark::State& state, const Contender& who, Op oa, Op ob, int m, int
     }
 }
 
+// hw::sgemm on 8 sets of operands in turn, so each call finds its operands in L3 rather than
+// L2, as a training step does (the previous layer, the optimiser and the data have been
+// through the caches since). HW_GEMM_IN_PLACE=0 makes every call pack.
+void run_rotating(benchmark::State& state, bool in_place, const Shape& s) {
+    constexpr int kCopies = 8;
+    std::vector<std::unique_ptr<Operands>> x;
+    for (int i = 0; i < kCopies; ++i) x.push_back(std::make_unique<Operands>(s.op_a, s.op_b, s.m, s.n, s.k));
+    hw::settle_thread_pools();
+    hw::set_gemm_threads(1);
+    setenv("HW_GEMM_IN_PLACE", in_place ? "1" : "0", 1);
+    auto call = [&](const Operands& o) {
+        hw::sgemm(s.op_a, s.op_b, s.m, s.n, s.k, 1.0f, o.A, o.lda, o.B, o.ldb, 0.0f, o.C, o.ldc);
+    };
+    for (const auto& o : x) call(*o);  // warm up, page in
+    int next = 0;
+    for (auto _ : state) {
+        call(*x[next]);
+        next = (next + 1) % kCopies;
+        benchmark::ClobberMemory();
+    }
+    unsetenv("HW_GEMM_IN_PLACE");
+    state.counters["FLOPS"] = benchmark::Counter(2.0 * s.m * s.n * s.k * double(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -187,6 +226,14 @@ int main(int argc, char** argv) {
             }
         }
     }
+
+    for (const auto& s : kInPlaceShapes)
+        for (const bool in_place : {false, true}) {
+            const std::string name = std::string("sgemm_in_place/") + (in_place ? "in_place/" : "packed/") + s.label;
+            benchmark::RegisterBenchmark(name.c_str(), [in_place, s](benchmark::State& st) {
+                run_rotating(st, in_place, s);
+            })->UseRealTime()->Unit(benchmark::kMicrosecond);
+        }
 
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;

@@ -1,7 +1,12 @@
 // test_06_simd.cpp — chapter 06 (SIMD micro-kernels): AVX2 6×16 and AVX-512 12×32, and the
 // portable fallback behind the dispatcher. Kernels this CPU cannot run are skipped (and said so).
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "gemm_check.hpp"
 #include "handwritten/gemm/microkernel.hpp"
@@ -23,6 +28,41 @@ template <const d::MicroKernel& UK>
 void nest_with(hw::Op op_a, hw::Op op_b, int m, int n, int k, float alpha, const float* A, int lda, const float* B,
                int ldb, float beta, float* C, int ldc) {
     d::loop_nest(UK, op_a, op_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// A float buffer whose data() starts on a cache line, optionally `offset` floats after one.
+struct LineAligned {
+    std::vector<float> storage;
+    float* data;
+    LineAligned(std::size_t count, float fill, int offset = 0) : storage(count + 16 + offset, fill) {
+        const auto address = reinterpret_cast<std::uintptr_t>(storage.data());
+        data = reinterpret_cast<float*>((address + 63) / 64 * 64) + offset;
+    }
+};
+
+// Sets HW_GEMM_IN_PLACE for one scope (null: unset), and restores what was there.
+struct InPlaceEnv {
+    std::string saved;
+    bool had;
+    explicit InPlaceEnv(const char* value) : had(std::getenv("HW_GEMM_IN_PLACE") != nullptr) {
+        if (had) saved = std::getenv("HW_GEMM_IN_PLACE");
+        if (value) setenv("HW_GEMM_IN_PLACE", value, 1);
+        else unsetenv("HW_GEMM_IN_PLACE");
+    }
+    ~InPlaceEnv() {
+        if (had) setenv("HW_GEMM_IN_PLACE", saved.c_str(), 1);
+        else unsetenv("HW_GEMM_IN_PLACE");
+    }
+};
+
+// C = alpha·op(A)·op(B) + beta·C through one descriptor's nest (threads 1: serial; 2: slabs).
+std::vector<float> product(const d::MicroKernel& uk, int threads, hw::Op oa, hw::Op ob, int m, int n, int k,
+                           float alpha, const float* A, int lda, const float* B, int ldb, float beta,
+                           const std::vector<float>& C_in) {
+    std::vector<float> C = C_in;
+    if (threads == 1) d::loop_nest(uk, oa, ob, m, n, k, alpha, A, lda, B, ldb, beta, C.data(), n);
+    else d::loop_nest_parallel(uk, threads, oa, ob, m, n, k, alpha, A, lda, B, ldb, beta, C.data(), n);
+    return C;
 }
 
 }  // namespace
@@ -145,5 +185,102 @@ TEST_SUITE("06-simd") {
         CHECK(ymm.ghz < 2.0 * widest.ghz);
         const bool held_to_avx2 = hw::sgemm_microkernel_name().rfind("avx2", 0) == 0;
         CHECK(&hw::sgemm_peak() == (held_to_avx2 ? &ymm : &widest));
+    }
+
+    TEST_CASE("which operands are read in place: the rule's boundaries") {
+        using hw::Op;
+        const InPlaceEnv env(nullptr);
+        const LineAligned B(784 * 1024, 0.0f), B_off(784 * 1024, 0.0f, 1);
+        for (const d::MicroKernel* uk : {&d::kAvx2Kernel, &d::kAvx512Kernel}) {
+            INFO(uk->name);
+            // The MLP's dW = Xᵀ·dY (784×256, batch 128): A in place when 256 columns are at most
+            // 8 B slivers (AVX-512's 32-wide ones; rows 3,136 bytes apart cycle through all 64 sets).
+            // dY's rows, 1 KiB apart, cycle through 4 sets only: packed.
+            const int max_n = d::kInPlaceMaxBSlivers * uk->nr, max_m = d::kInPlaceMaxASlivers * uk->mr;
+            const d::InPlace dW = d::choose_in_place(*uk, Op::T, Op::N, 784, 256, 784, B.data, 256);
+            CHECK(dW.a == (256 <= max_n));
+            CHECK_FALSE(dW.b);
+            CHECK(d::choose_in_place(*uk, Op::T, Op::N, 784, max_n, 784, B.data, 784).a);
+            CHECK_FALSE(d::choose_in_place(*uk, Op::T, Op::N, 784, max_n + 1, 784, B.data, 784).a);
+            CHECK_FALSE(d::choose_in_place(*uk, Op::T, Op::N, 784, 256, 1024, B.data, 784).a);  // one set
+            CHECK_FALSE(d::choose_in_place(*uk, Op::T, Op::N, 784, 256, 256, B.data, 784).a);   // 4 sets
+            CHECK_FALSE(d::choose_in_place(*uk, Op::T, Op::N, uk->mr - 1, 256, 784, B.data, 784).a);
+            CHECK_FALSE(d::choose_in_place(*uk, Op::N, Op::N, 784, 256, 784, B.data, 784).a);
+            // B (op N) in place: few enough rows of A, rows on cache lines that spread over L1.
+            CHECK(d::choose_in_place(*uk, Op::N, Op::N, max_m, 784, 784, B.data, 784).b);
+            CHECK_FALSE(d::choose_in_place(*uk, Op::N, Op::N, max_m + 1, 784, 784, B.data, 784).b);
+            CHECK_FALSE(d::choose_in_place(*uk, Op::N, Op::N, 128, 784, 784, B_off.data, 784).b);  // off a line
+            CHECK_FALSE(d::choose_in_place(*uk, Op::N, Op::N, 128, 784, 784, B.data, 792).b);  // rows off lines
+            CHECK(d::choose_in_place(*uk, Op::N, Op::N, 128, 100, 784, B.data, 128).b);    // 512 B: 8 sets
+            CHECK_FALSE(d::choose_in_place(*uk, Op::N, Op::N, 128, 100, 784, B.data, 256).b);  // 4 sets
+            CHECK_FALSE(d::choose_in_place(*uk, Op::N, Op::T, 128, 784, 784, B.data, 784).b);
+            CHECK_FALSE(d::choose_in_place(*uk, Op::N, Op::N, 128, uk->nr - 1, 784, B.data, 784).b);
+        }
+        // A kernel without the strided entry point packs everything; so does HW_GEMM_IN_PLACE=0.
+        const d::InPlace portable = d::choose_in_place(d::kPortableKernel, Op::T, Op::N, 784, 256, 784, B.data, 784);
+        CHECK_FALSE(portable.a);
+        CHECK_FALSE(portable.b);
+        const InPlaceEnv off("0");
+        const d::InPlace forced = d::choose_in_place(d::kAvx2Kernel, Op::T, Op::N, 784, 256, 784, B.data, 784);
+        CHECK_FALSE(forced.a);
+        CHECK_FALSE(forced.b);
+    }
+
+    TEST_CASE("operands read in place give the packed nest's bits, within the reference's bound") {
+        using hw::Op;
+        struct Shape {
+            Op oa, ob;
+            int m, n, k, lda, ldb;
+            bool a_in_place, b_in_place;
+        };
+        // Edge slivers in both directions (m and n not multiples of any MR or NR), k over several
+        // KC blocks, rows padded past the matrix (lda > m, ldb > n) and B on 64-byte rows.
+        const Shape shapes[] = {{Op::T, Op::N, 37, 70, 300, 40, 80, true, true},
+                                {Op::T, Op::T, 100, 120, 1000, 100, 1000, true, false},
+                                {Op::N, Op::N, 190, 100, 33, 40, 112, false, true},
+                                {Op::N, Op::N, 13, 35, 700, 700, 48, false, true}};
+        const InPlaceEnv env(nullptr);
+        const double u = std::ldexp(1.0, -24);
+        hw::Rng rng(5);
+        for (const d::MicroKernel* uk : {&d::kAvx2Kernel, &d::kAvx512Kernel}) {
+            if (!(uk == &d::kAvx2Kernel ? d::cpu_has_avx2_fma() : d::cpu_has_avx512())) {
+                MESSAGE(uk->name, " not supported on this CPU: skipped");
+                continue;
+            }
+            for (const Shape& s : shapes) {
+                const int a_rows = s.oa == Op::N ? s.m : s.k, b_rows = s.ob == Op::N ? s.k : s.n;
+                LineAligned A(std::size_t(a_rows) * s.lda, 0.0f), B(std::size_t(b_rows) * s.ldb, 0.0f);
+                for (std::size_t i = 0; i < std::size_t(a_rows) * s.lda; ++i) A.data[i] = rng.uniform(-1, 1);
+                for (std::size_t i = 0; i < std::size_t(b_rows) * s.ldb; ++i) B.data[i] = rng.uniform(-1, 1);
+                const d::InPlace chosen = d::choose_in_place(*uk, s.oa, s.ob, s.m, s.n, s.lda, B.data, s.ldb);
+                INFO(uk->name, " m=", s.m, " n=", s.n, " k=", s.k, " lda=", s.lda, " ldb=", s.ldb);
+                REQUIRE(chosen.a == s.a_in_place);
+                REQUIRE(chosen.b == s.b_in_place);
+                for (const float beta : {0.0f, 0.5f}) {
+                    std::vector<float> C_in(std::size_t(s.m) * s.n, std::numeric_limits<float>::quiet_NaN());
+                    if (beta != 0.0f)
+                        for (float& c : C_in) c = rng.uniform(-1, 1);
+                    std::vector<float> packed;
+                    {
+                        const InPlaceEnv off("0");
+                        packed = product(*uk, 1, s.oa, s.ob, s.m, s.n, s.k, 0.75f, A.data, s.lda, B.data, s.ldb,
+                                         beta, C_in);
+                    }
+                    std::vector<double> ref(std::size_t(s.m) * s.n), mag(ref.size());
+                    hw::sgemm_reference_f64(s.oa, s.ob, s.m, s.n, s.k, 0.75, A.data, s.lda, B.data, s.ldb, beta,
+                                            C_in.data(), s.n, ref.data(), s.n, mag.data());
+                    for (const int threads : {1, 2}) {
+                        INFO("beta=", beta, " threads=", threads);
+                        const std::vector<float> C = product(*uk, threads, s.oa, s.ob, s.m, s.n, s.k, 0.75f, A.data,
+                                                             s.lda, B.data, s.ldb, beta, C_in);
+                        CHECK(std::memcmp(C.data(), packed.data(), C.size() * sizeof(float)) == 0);
+                        double worst = 0;  // |err| / (2(k+3)·u·Σ|a||b|), as gemm_check.hpp bounds it
+                        for (std::size_t i = 0; i < C.size(); ++i)
+                            worst = std::max(worst, std::fabs(C[i] - ref[i]) / (2.0 * (s.k + 3) * u * mag[i] + 1e-30));
+                        CHECK(worst <= 1.0);
+                    }
+                }
+            }
+        }
     }
 }

@@ -34,6 +34,15 @@ void avx2_tile_6x16(int kc, const float* Ap, const float* Bp, float* C, int ldc,
     else avx2_kernel<kMR, 2>(kc, Ap, Bp, C, ldc, alpha, beta, m_eff, n_eff);
 }
 
+// The same choice for slivers read in place (loop_nest.cpp): a short one is always a packed
+// edge, so a_step = 6 there, and the shorter tiles read its first rows as above.
+void avx2_tile_6x16_in_place(int kc, const float* Ap, long a_step, const float* Bp, long b_step, float* C,
+                             int ldc, float alpha, float beta, int m_eff, int n_eff) {
+    if (m_eff <= 2) avx2_kernel_in_place<2, 2>(kc, Ap, a_step, Bp, b_step, C, ldc, alpha, beta, m_eff, n_eff);
+    else if (m_eff <= 4) avx2_kernel_in_place<4, 2>(kc, Ap, a_step, Bp, b_step, C, ldc, alpha, beta, m_eff, n_eff);
+    else avx2_kernel_in_place<kMR, 2>(kc, Ap, a_step, Bp, b_step, C, ldc, alpha, beta, m_eff, n_eff);
+}
+
 // Packing A stored m×k (Op::N) into 6-row slivers is a transpose: pack.hpp's generic version
 // copies it float by float. Here 8 columns of the 6 rows are loaded as 6 ymm (+2 zero rows),
 // transposed 8×8 in registers (transpose8x8, core/transpose_avx2.hpp: 24 shuffles for 64
@@ -194,7 +203,7 @@ constexpr auto kColsKernels = make_cols_kernels(std::make_integer_sequence<int, 
 
 // The cache blocks come from this machine's caches (block_sizes.cpp; chapter 06 prints them).
 const MicroKernel kAvx2Kernel = {"avx2-6x16", kMR, kNR, avx2_tile_6x16, pack_a_avx2, pack_b_avx2,
-                                 avx2_small_n};
+                                 avx2_small_n, avx2_tile_6x16_in_place};
 
 void avx2_small_n(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* A, int lda,
                   const float* B, int ldb, float beta, float* C, int ldc) {

@@ -268,7 +268,8 @@ void small_n_cols_from_rows(int k, int n, const float* A, int lda, const float* 
 
 // The cache blocks come from this machine's caches (block_sizes.cpp; chapter 06 prints them).
 const MicroKernel kAvx512Kernel = {"avx512-12x32", kMR, kNR, avx512_kernel<kMR, kNV>,
-                                   pack_a_avx512, pack_b_avx512, avx512_small_n};
+                                   pack_a_avx512, pack_b_avx512, avx512_small_n,
+                                   avx512_kernel_in_place<kMR, kNV>};
 
 }  // namespace hw::detail
 

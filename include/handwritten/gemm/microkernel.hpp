@@ -32,6 +32,10 @@ namespace hw::detail {
 
 using MicroKernelFn = void (*)(int kc, const float* Ap, const float* Bp, float* C, int ldc,
                                float alpha, float beta, int m_eff, int n_eff);
+// The same tile with each sliver's k steps a_step and b_step floats apart (packed: MR and NR),
+// so a sliver can be read where it lies in a stored operand (loop_nest.cpp, choose_in_place).
+using MicroKernelInPlaceFn = void (*)(int kc, const float* Ap, long a_step, const float* Bp, long b_step,
+                                      float* C, int ldc, float alpha, float beta, int m_eff, int n_eff);
 using PackAFn = void (*)(Op op, const float* A, int lda, int i0, int p0, int mc, int kc,
                          float* dst);
 using PackBFn = void (*)(Op op, const float* B, int ldb, int p0, int j0, int kc, int nc,
@@ -46,6 +50,8 @@ struct MicroKernel {
     // Optional path for skinny products, n ≤ kSmallNMax (null: use the loop nest).
     void (*small_n)(Op, Op, int, int, int, float, const float*, int, const float*, int, float,
                     float*, int);
+    // Optional: the kernel with run-time sliver steps (null: every sliver is packed).
+    MicroKernelInPlaceFn in_place = nullptr;
 };
 
 extern const MicroKernel kPortableKernel;  // step05_packed.cpp, plain C++
@@ -82,6 +88,15 @@ struct CallBlocks {
 };
 CallBlocks choose_blocks(const MicroKernel& uk, int m, int n, int k);
 
+// Which operands one call of the nest reads in place instead of packing (loop_nest.cpp has the
+// rule and its measurements). HW_GEMM_IN_PLACE=0 packs everything, for comparison.
+struct InPlace {
+    bool a = false, b = false;
+};
+constexpr int kInPlaceMaxBSlivers = 8;   // A in place only when ⌈n/NR⌉ ≤ this: few re-reads
+constexpr int kInPlaceMaxASlivers = 32;  // B in place only when ⌈m/MR⌉ ≤ this
+InPlace choose_in_place(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int lda, const float* B, int ldb);
+
 // The serial Goto/BLIS loop nest (loop_nest.cpp): the kernel's skinny path when it has one and
 // n ≤ kSmallNMax, else the packed nest.
 void loop_nest(const MicroKernel& uk, Op op_a, Op op_b, int m, int n, int k, float alpha,
@@ -115,18 +130,47 @@ private:
 
 namespace hw::detail {
 
+// Where the macro-kernel finds the slivers of one block: sliver s starts at first + s·stride
+// and its k steps are `step` floats apart. Packed: stride MR·kc (or NR·kc), step MR (or NR).
+// Read in place: stride MR (or NR) floats along a stored row, step lda (or ldb); then only the
+// `full` whole slivers come from the operand, and a partial last one from `edge`, a packed copy
+// (MR floats read past the matrix's last column could leave its memory).
+struct Slivers {
+    const float* first;
+    long stride, step;
+    bool in_place = false;
+    int full = 0;                 // in place: the whole slivers, read at first + s·stride
+    const float* edge = nullptr;  // in place: the packed partial sliver after them
+    long edge_step = 0;           //           and its step (MR or NR)
+
+    const float* at(int s, long& k_step) const {
+        const bool from_edge = in_place && s >= full;
+        k_step = from_edge ? edge_step : step;
+        return from_edge ? edge : first + s * stride;
+    }
+};
+
+// A packed block: slivers of `tile` (MR or NR) floats per k step, back to back.
+inline Slivers packed_slivers(const float* block, int tile, int kc) { return Slivers{block, long(tile) * kc, tile}; }
+
 // The two innermost loops of the nest (the "macro-kernel"): all MR×NR tiles of one mc×nc block
-// of C, from a packed mc×kc block of A and a packed kc×nc block of B. ir is the outer loop so
+// of C, from the slivers of an mc×kc block of A and a kc×nc block of B. ir is the outer loop so
 // one MR×kc sliver of A stays in L1 while the kc×NR slivers of B stream past it from L2.
 inline void macro_kernel(const MicroKernel& uk, int mc, int nc, int kc, float alpha, float beta,
-                         const float* Ap, const float* Bp, float* C, int ldc) {
+                         const Slivers& a_slivers, const Slivers& b_slivers, float* C, int ldc) {
     const int MR = uk.mr, NR = uk.nr;
+    const bool packed = !a_slivers.in_place && !b_slivers.in_place;
     for (int ir = 0; ir < mc; ir += MR) {
         const int mr = mc - ir < MR ? mc - ir : MR;
-        const float* a = Ap + long(ir) * kc;
+        long a_step;
+        const float* a = a_slivers.at(ir / MR, a_step);
         for (int jr = 0; jr < nc; jr += NR) {
             const int nr = nc - jr < NR ? nc - jr : NR;
-            uk.kernel(kc, a, Bp + long(jr) * kc, C + long(ir) * ldc + jr, ldc, alpha, beta, mr, nr);
+            long b_step;
+            const float* b = b_slivers.at(jr / NR, b_step);
+            float* c = C + long(ir) * ldc + jr;
+            if (packed) uk.kernel(kc, a, b, c, ldc, alpha, beta, mr, nr);
+            else uk.in_place(kc, a, a_step, b, b_step, c, ldc, alpha, beta, mr, nr);
         }
     }
 }

@@ -21,13 +21,14 @@
 namespace hw::detail {
 namespace {
 
-// A_STRIDE is the packed A sliver's height: MR, except for an edge kernel that reads only the
-// first MR rows of a taller sliver (step06_avx2.cpp runs <2, 2, 6> on the last 2 rows of
-// m = 128 instead of computing 4 rows of zero padding).
-template <int MR, int NV, int A_STRIDE = MR>
-__attribute__((target("avx2,fma"))) void avx2_kernel(int kc, const float* __restrict Ap,
-                                                     const float* __restrict Bp, float* C, int ldc,
-                                                     float alpha, float beta, int m_eff, int n_eff) {
+// The tile itself. a_step and b_step are the distances, in floats, from one k step of a sliver
+// to the next: MR and 8·NV for packed slivers, lda or ldb for a sliver the loop nest reads in
+// place from the stored operand (loop_nest.cpp, choose_in_place). Inlined into the two entry
+// points below, so the packed kernel's steps are compile-time constants as before.
+template <int MR, int NV>
+__attribute__((target("avx2,fma"), always_inline)) inline void avx2_tile(
+    int kc, const float* __restrict Ap, long a_step, const float* __restrict Bp, long b_step, float* C,
+    int ldc, float alpha, float beta, int m_eff, int n_eff) {
     constexpr int NR = 8 * NV;
     __m256 acc[MR][NV];
 #pragma GCC unroll 16
@@ -41,7 +42,7 @@ __attribute__((target("avx2,fma"))) void avx2_kernel(int kc, const float* __rest
     // BEGIN SOLUTION 06 the AVX2 micro-kernel: MR broadcasts x NV loads -> MR·NV FMAs per k step
 #pragma GCC unroll 4
     for (int p = 0; p < kc; ++p) {
-        _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * NR), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * b_step), _MM_HINT_T0);
         __m256 b[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) b[v] = _mm256_load_ps(Bp + 8 * v);
@@ -51,8 +52,8 @@ __attribute__((target("avx2,fma"))) void avx2_kernel(int kc, const float* __rest
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(a, b[v], acc[r][v]);
         }
-        Ap += A_STRIDE;
-        Bp += NR;
+        Ap += a_step;
+        Bp += b_step;
     }
     // END SOLUTION
 
@@ -87,6 +88,24 @@ __attribute__((target("avx2,fma"))) void avx2_kernel(int kc, const float* __rest
             _mm256_maskstore_ps(c + 8 * v, mask[v], x);
         }
     }
+}
+
+// The packed kernel (microkernel.hpp's MicroKernelFn). A_STRIDE is the packed A sliver's
+// height: MR, except for an edge kernel that reads only the first MR rows of a taller sliver
+// (step06_avx2.cpp runs <2, 2, 6> on the last 2 rows of m = 128 instead of computing 4 rows of
+// zero padding).
+template <int MR, int NV, int A_STRIDE = MR>
+__attribute__((target("avx2,fma"))) void avx2_kernel(int kc, const float* Ap, const float* Bp, float* C,
+                                                     int ldc, float alpha, float beta, int m_eff, int n_eff) {
+    avx2_tile<MR, NV>(kc, Ap, A_STRIDE, Bp, 8 * NV, C, ldc, alpha, beta, m_eff, n_eff);
+}
+
+// The same tile with run-time steps (MicroKernelInPlaceFn): for slivers read in place.
+template <int MR, int NV>
+__attribute__((target("avx2,fma"))) void avx2_kernel_in_place(int kc, const float* Ap, long a_step,
+                                                              const float* Bp, long b_step, float* C, int ldc,
+                                                              float alpha, float beta, int m_eff, int n_eff) {
+    avx2_tile<MR, NV>(kc, Ap, a_step, Bp, b_step, C, ldc, alpha, beta, m_eff, n_eff);
 }
 
 }  // namespace

@@ -15,10 +15,14 @@
 namespace hw::detail {
 namespace {
 
+// The tile itself. a_step and b_step are the distances, in floats, from one k step of a sliver
+// to the next: kMR and 16·kNV for packed slivers, lda or ldb for a sliver the loop nest reads in
+// place from the stored operand (loop_nest.cpp, choose_in_place). Inlined into the two entry
+// points below, so the packed kernel's steps are compile-time constants as before.
 template <int kMR, int kNV>
-__attribute__((target("avx512f,fma"))) void avx512_kernel(int kc, const float* __restrict Ap,
-                                                        const float* __restrict Bp, float* C, int ldc,
-                                                        float alpha, float beta, int m_eff, int n_eff) {
+__attribute__((target("avx512f,fma"), always_inline)) inline void avx512_tile(
+    int kc, const float* __restrict Ap, long a_step, const float* __restrict Bp, long b_step, float* C,
+    int ldc, float alpha, float beta, int m_eff, int n_eff) {
     __m512 acc[kMR][kNV];
 #pragma GCC unroll 32
     for (int r = 0; r < kMR; ++r)
@@ -33,7 +37,7 @@ __attribute__((target("avx512f,fma"))) void avx512_kernel(int kc, const float* _
 
 #pragma GCC unroll 4
     for (int p = 0; p < kc; ++p) {
-        _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * 16 * kNV), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(Bp + 8 * b_step), _MM_HINT_T0);
         __m512 b[kNV];
 #pragma GCC unroll 4
         for (int v = 0; v < kNV; ++v) b[v] = _mm512_load_ps(Bp + 16 * v);
@@ -43,8 +47,8 @@ __attribute__((target("avx512f,fma"))) void avx512_kernel(int kc, const float* _
 #pragma GCC unroll 4
             for (int v = 0; v < kNV; ++v) acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
         }
-        Ap += kMR;
-        Bp += 16 * kNV;
+        Ap += a_step;
+        Bp += b_step;
     }
 
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -76,6 +80,21 @@ __attribute__((target("avx512f,fma"))) void avx512_kernel(int kc, const float* _
             _mm512_mask_storeu_ps(c + 16 * v, mask, x);
         }
     }
+}
+
+// The packed kernel (microkernel.hpp's MicroKernelFn).
+template <int kMR, int kNV>
+__attribute__((target("avx512f,fma"))) void avx512_kernel(int kc, const float* Ap, const float* Bp, float* C,
+                                                        int ldc, float alpha, float beta, int m_eff, int n_eff) {
+    avx512_tile<kMR, kNV>(kc, Ap, kMR, Bp, 16 * kNV, C, ldc, alpha, beta, m_eff, n_eff);
+}
+
+// The same tile with run-time steps (MicroKernelInPlaceFn): for slivers read in place.
+template <int kMR, int kNV>
+__attribute__((target("avx512f,fma"))) void avx512_kernel_in_place(int kc, const float* Ap, long a_step,
+                                                                 const float* Bp, long b_step, float* C, int ldc,
+                                                                 float alpha, float beta, int m_eff, int n_eff) {
+    avx512_tile<kMR, kNV>(kc, Ap, a_step, Bp, b_step, C, ldc, alpha, beta, m_eff, n_eff);
 }
 
 }  // namespace
